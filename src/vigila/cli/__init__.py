@@ -1,0 +1,1 @@
+"""The `vigila` command line."""
