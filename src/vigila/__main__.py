@@ -1,0 +1,5 @@
+"""`python -m vigila` runs the command line."""
+
+from vigila.cli.main import app
+
+app()

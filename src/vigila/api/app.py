@@ -1,0 +1,36 @@
+"""The FastAPI application of one runtime."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+
+from vigila import __version__
+from vigila.api import deadletters, events, ingest, system
+from vigila.api.auth import Authorizer
+from vigila.api.responses import ApiError, error_response
+from vigila.runtime import Runtime
+
+
+def create_app(rt: Runtime) -> FastAPI:
+    """Routes, auth and error shapes over `rt`; the caller starts and stops `rt`."""
+    app = FastAPI(title="vigila", version=__version__,
+                  description="Real-time, AI-assisted observability for event streams.")
+    app.state.runtime = rt
+    app.state.authorizer = Authorizer(rt.store, rt.config.auth.required)
+    for module in (ingest, events, deadletters, system):
+        app.include_router(module.router)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return error_response(ApiError(422, "invalid_request",
+                                       f"{where}: {first.get('msg', 'invalid value')}"))
+
+    return app

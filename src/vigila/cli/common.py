@@ -1,0 +1,54 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vigila.config import ConfigError, EffectiveConfig, load_effective
+
+console = Console()
+err_console = Console(stderr=True)
+
+Profile = Annotated[str | None, typer.Option("--profile", "-p",
+                                             help="dev, staging or production.")]
+ConfigFile = Annotated[Path | None, typer.Option("--config", "-c", help="A vigila.toml file.",
+                                                 exists=False)]
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where the databases live.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def settings(profile: str | None, config: Path | None, data_dir: Path | None,
+             **overrides: Any) -> EffectiveConfig:
+    """The effective config, or a clean exit with the reason."""
+    flat = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        flat["data_dir"] = str(data_dir)
+    try:
+        return load_effective(profile=profile, config_file=config, overrides=flat)
+    except ConfigError as exc:
+        err_console.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def print_json(value: Any) -> None:
+    typer.echo(msgspec.json.encode(value).decode())
+
+
+def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)

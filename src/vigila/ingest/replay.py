@@ -1,0 +1,59 @@
+"""Replay dead letters: rejected items go through ingest again, failed events back on the log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import msgspec
+
+from vigila.clock import Clock
+from vigila.ingest.decoder import EventDecoder, ItemError
+from vigila.log.base import AppendResult, LogEntry
+from vigila.store.base import DeadLetter, Store
+
+AppendFn = Callable[[list[LogEntry], bool], AppendResult]
+"""Append entries; the flag says whether to drop ids already in the log."""
+
+
+class ReplayOutcome(msgspec.Struct):
+    id: int
+    replayed: bool
+    result: str
+
+
+def replay_dead_letters(letters: list[DeadLetter], decoder: EventDecoder, append: AppendFn,
+                        store: Store, clock: Clock) -> list[ReplayOutcome]:
+    """Replay each letter; a success takes it off the dead-letter list, a failure stays."""
+    outcomes = []
+    for letter in letters:
+        outcome = _replay_one(letter, decoder, append, clock)
+        store.mark_replayed(letter.id, int(clock.now() * 1000), outcome.result,
+                            succeeded=outcome.replayed)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _replay_one(letter: DeadLetter, decoder: EventDecoder, append: AppendFn,
+                clock: Clock) -> ReplayOutcome:
+    if letter.replayed_at_ms is not None:
+        return ReplayOutcome(letter.id, False, "already replayed")
+    if letter.raw_size > len(letter.raw):
+        return ReplayOutcome(letter.id, False,
+                             f"only {len(letter.raw)} of {letter.raw_size} bytes were kept")
+    now = clock.now()
+    if letter.stage != "ingest":
+        # The event was accepted once: put the same event back for the pipeline, same id.
+        try:
+            entry = decoder.decode_item(letter.raw, 0, datetime.fromtimestamp(now, UTC),
+                                        int(now * 1000))
+        except ItemError as exc:
+            return ReplayOutcome(letter.id, False, f"rejected again: {exc}")
+        append([entry], False)
+        return ReplayOutcome(letter.id, True, f"re-queued event {entry.id}")
+    batch = decoder.decode_batch([letter.raw], now)
+    if batch.rejected:
+        return ReplayOutcome(letter.id, False, f"rejected again: {batch.rejected[0].error}")
+    result = append(batch.entries, True)
+    verb = "duplicate of" if result.duplicates else "accepted as"
+    return ReplayOutcome(letter.id, True, f"{verb} event {batch.entries[0].id}")

@@ -1,0 +1,83 @@
+"""Ingest a request body: split, decode item by item, append durably, dead-letter rejects.
+
+`prepare` is pure CPU work and `finish` stores the rejects, so a server can put
+the durable append in between on its group-commit writer; `ingest` does all
+three in line for the CLI and benchmarks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import msgspec
+
+from vigila.clock import Clock
+from vigila.config.schema import IngestConfig
+from vigila.ingest.body import split_items
+from vigila.ingest.decoder import DecodedBatch, EventDecoder, Rejection
+from vigila.log.base import AppendResult, LogEntry
+from vigila.store.base import DeadLetter
+
+AppendFn = Callable[[list[LogEntry]], AppendResult]
+DeadLetterFn = Callable[[list[DeadLetter]], object]
+
+
+class IngestResult(msgspec.Struct):
+    """What happened to each item of a request."""
+
+    accepted: int
+    duplicates: int
+    rejected: list[Rejection]
+    ids: list[str]
+    """Ids of the accepted events, in request order (duplicates included)."""
+
+
+class Prepared(msgspec.Struct):
+    items: list[bytes]
+    batch: DecodedBatch
+    received_at: float
+
+
+class IngestService:
+    """Turns bodies into log appends; owns no thread and no connection."""
+
+    def __init__(self, decoder: EventDecoder, limits: IngestConfig, clock: Clock) -> None:
+        self.decoder = decoder
+        self._limits = limits
+        self._clock = clock
+
+    def prepare(self, body: bytes, content_type: str | None = None,
+                content_encoding: str | None = None) -> Prepared:
+        """Split and decode; raises `IngestError` when the request fails as a whole."""
+        items = split_items(body, content_type, content_encoding, self._limits)
+        received_at = self._clock.now()
+        return Prepared(items, self.decoder.decode_batch(items, received_at), received_at)
+
+    def dead_letters(self, prepared: Prepared) -> list[DeadLetter]:
+        """The rejected items, their bytes capped, ready for the dead-letter store."""
+        cap = self._limits.deadletter_raw_cap
+        at_ms = int(prepared.received_at * 1000)
+        return [
+            DeadLetter(stage="ingest", reason=r.error, raw=prepared.items[r.index][:cap],
+                       raw_size=len(prepared.items[r.index]), at_ms=at_ms)
+            for r in prepared.batch.rejected
+        ]
+
+    @staticmethod
+    def result(prepared: Prepared, appended: AppendResult) -> IngestResult:
+        return IngestResult(
+            accepted=appended.appended + appended.duplicates,
+            duplicates=appended.duplicates,
+            rejected=prepared.batch.rejected,
+            ids=[e.id for e in prepared.batch.entries],
+        )
+
+    def ingest(self, body: bytes, append: AppendFn, dead_letter: DeadLetterFn,
+               content_type: str | None = None,
+               content_encoding: str | None = None) -> IngestResult:
+        """Everything in line: the entries are durable when this returns."""
+        prepared = self.prepare(body, content_type, content_encoding)
+        appended = append(prepared.batch.entries)
+        if prepared.batch.rejected:
+            dead_letter(self.dead_letters(prepared))
+        return self.result(prepared, appended)

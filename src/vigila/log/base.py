@@ -1,0 +1,76 @@
+"""The log port: append durably, read by partition and offset, seek by time, trim by age."""
+
+from __future__ import annotations
+
+import zlib
+from typing import Protocol
+
+import msgspec
+
+
+class LogEntry(msgspec.Struct, frozen=True):
+    """An event about to be appended: its partition key, its id and its canonical bytes."""
+
+    key: str
+    id: str
+    data: bytes
+
+
+class LogRecord(msgspec.Struct, frozen=True, array_like=True):
+    """An appended event: where it lives, when it was appended (ms), and its bytes."""
+
+    partition: int
+    offset: int
+    appended_ms: int
+    data: bytes
+
+
+class AppendResult(msgspec.Struct):
+    appended: int
+    duplicates: int
+    """Entries whose id was already in the log (or earlier in the same append)."""
+    bytes_by_partition: dict[int, int]
+    records_by_partition: dict[int, int]
+
+
+class PartitionState(msgspec.Struct, frozen=True):
+    """Offsets of one partition: `[first, next)` are readable; `last_appended_ms` of `next - 1`."""
+
+    partition: int
+    first: int
+    next: int
+    last_appended_ms: int | None
+
+
+def partition_for(key: str, partitions: int) -> int:
+    """Stable across processes and machines (unlike `hash`)."""
+    return zlib.crc32(key.encode()) % partitions
+
+
+class EventLog(Protocol):
+    """A durable log. `append` returns only once the entries are committed."""
+
+    partitions: int
+
+    def append(self, entries: list[LogEntry], *, dedup: bool = True) -> AppendResult: ...
+
+    def append_many(self, batches: list[list[LogEntry]], *, dedup: bool = True
+                    ) -> list[AppendResult]:
+        """Several batches in one transaction (group commit); one result per batch."""
+        ...
+
+    def read(self, partition: int, offset: int, limit: int) -> list[LogRecord]: ...
+
+    def states(self) -> list[PartitionState]: ...
+
+    def offset_at(self, partition: int, appended_ms: int) -> int:
+        """The first offset appended at or after `appended_ms` (`next` if none)."""
+        ...
+
+    def appended_ms_at(self, partition: int, offset: int) -> int | None: ...
+
+    def trim(self, before_ms: int) -> int:
+        """Delete records appended before `before_ms`; returns how many."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,63 @@
+"""The `Pack` declaration and the loader."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+from vigila.events.schemas import DetailSchemas
+from vigila.pipeline.processor import Processor
+
+
+@dataclass(frozen=True)
+class Pack:
+    """What a pack declares. The engine knows nothing about any domain beyond this."""
+
+    name: str
+    description: str
+    detail_types: dict[tuple[str, str], type] = field(default_factory=dict)
+    """`(source, detail-type)` -> the struct that decodes and validates `detail`."""
+    processors: Callable[[], list[Processor]] = list
+    """Builds fresh processor instances (processors may hold per-entity state)."""
+    simulator: Callable[..., Iterator[dict[str, Any]]] | None = None
+    """Yields events for `vigila simulate <pack>` and the demo."""
+
+
+class UnknownPack(ValueError):
+    """No pack of that name is shipped or installed."""
+
+
+def load_packs(names: list[str]) -> list[Pack]:
+    """Import the named packs, shipped ones first, then `vigila.packs` entry points."""
+    installed = {ep.name: ep for ep in entry_points(group="vigila.packs")}
+    packs = []
+    for name in names:
+        if name in installed:
+            packs.append(installed[name].load())
+            continue
+        try:
+            module = importlib.import_module(f"vigila.packs.{name}")
+        except ModuleNotFoundError:
+            known = sorted({*installed, *shipped_packs()})
+            raise UnknownPack(f"unknown pack {name!r}; available: {', '.join(known)}") from None
+        packs.append(module.PACK)
+    return packs
+
+
+def shipped_packs() -> list[str]:
+    from importlib import resources
+
+    root = resources.files("vigila.packs")
+    return sorted(p.name for p in root.iterdir()
+                  if p.is_dir() and (p / "__init__.py").is_file())
+
+
+def register_schemas(packs: list[Pack]) -> DetailSchemas:
+    schemas = DetailSchemas()
+    for pack in packs:
+        for (source, detail_type), struct in pack.detail_types.items():
+            schemas.register(source, detail_type, struct)
+    return schemas

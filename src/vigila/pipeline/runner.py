@@ -1,0 +1,214 @@
+"""The pipeline runner: per partition, read a batch, process it, commit, checkpoint.
+
+The checkpoint is written in the same store transaction as the batch's outputs,
+so after a crash the runner resumes at the first batch whose outputs were not
+committed; outputs are keyed by event id, so a replayed batch changes nothing.
+A processor that raises on one event dead-letters that event, with a short
+traceback, and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from vigila.clock import Clock
+from vigila.events.envelope import Event
+from vigila.events.schemas import DetailSchemas
+from vigila.log.base import EventLog, LogEntry, LogRecord
+from vigila.pipeline.processor import Emit, ProcessContext, Processor, Record
+from vigila.store.base import DeadLetter, OutputRecord, ProcessedBatch, Store, StoredEvent
+
+_envelope = msgspec.json.Decoder(Event[msgspec.Raw])
+_encode = msgspec.json.Encoder().encode
+_EMIT_NAMESPACE = uuid.UUID("6f1d3c1e-1b8a-4c55-9a57-7d61f0c1a001")
+TRACE_LINES = 6
+
+
+class BatchStats(msgspec.Struct):
+    partition: int
+    records: int
+    dead_letters: int
+    emitted: int
+    seconds: float
+
+
+class PipelineRunner:
+    """Runs `processors` over the log for consumer `group`, from its checkpoints."""
+
+    def __init__(
+        self,
+        log: EventLog,
+        store: Store,
+        processors: Sequence[Processor],
+        schemas: DetailSchemas,
+        clock: Clock,
+        *,
+        group: str = "pipeline",
+        batch_size: int = 5000,
+        on_batch: Callable[[BatchStats], None] | None = None,
+    ) -> None:
+        self._log = log
+        self._store = store
+        self._processors = list(processors)
+        self._schemas = schemas
+        self._clock = clock
+        self.group = group
+        self._batch_size = batch_size
+        self._on_batch = on_batch
+        self._routes: dict[tuple[str, str], list[Processor]] = {}
+        stored = store.checkpoints(group)
+        self.positions = {p: stored.get(p, 0) for p in range(log.partitions)}
+        self._seeks: dict[int, int] = {}
+        self._seek_lock = threading.Lock()
+
+    def run_once(self, partition: int) -> int:
+        """Process one batch of `partition`; returns how many records it held."""
+        self._apply_seeks()
+        started = self._clock.now()
+        records = self._log.read(partition, self.positions[partition], self._batch_size)
+        if not records:
+            return 0
+        events, outputs, letters, emits = [], [], [], []
+        ctx = ProcessContext(clock=self._clock, partition=partition)
+        for record in records:
+            self._process(record, ctx, events, outputs, letters, emits)
+        if emits:
+            self._log.append(emits)
+        next_offset = records[-1].offset + 1
+        self._store.commit(ProcessedBatch(self.group, partition, next_offset, events, outputs,
+                                          letters))
+        self.positions[partition] = next_offset
+        if self._on_batch:
+            self._on_batch(BatchStats(partition, len(records), len(letters), len(emits),
+                                      self._clock.now() - started))
+        return len(records)
+
+    def run_until_idle(self, partitions: Sequence[int] | None = None) -> int:
+        """Process every partition until none has records left; returns records processed."""
+        parts = list(range(self._log.partitions)) if partitions is None else list(partitions)
+        total = 0
+        while True:
+            done = sum(self.run_once(p) for p in parts)
+            total += done
+            if not done:
+                return total
+
+    def seek(self, positions: dict[int, int]) -> None:
+        """Move this group's positions (replay or skip); taken before the next batch.
+
+        Safe to call from another thread while the runner runs.
+        """
+        with self._seek_lock:
+            self._seeks.update(positions)
+
+    def _apply_seeks(self) -> None:
+        with self._seek_lock:
+            seeks, self._seeks = self._seeks, {}
+        if seeks:
+            self._store.set_checkpoints(self.group, seeks)
+            self.positions.update(seeks)
+
+    def _process(self, record: LogRecord, ctx: ProcessContext, events: list[StoredEvent],
+                 outputs: list[OutputRecord], letters: list[DeadLetter],
+                 emits: list[LogEntry]) -> None:
+        try:
+            event = _envelope.decode(record.data)
+            event.detail = self._schemas.decoder(event.source, event.detail_type).decode(
+                event.detail)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            letters.append(self._letter("decode", str(exc), record, ""))
+            return
+        time_ms = int(event.time.timestamp() * 1000) if event.time else record.appended_ms
+        events.append(StoredEvent(event.id, time_ms, event.source, event.detail_type,
+                                  event.resources, record.partition, record.offset, record.data))
+        for processor in self._route(event):
+            try:
+                for index, out in enumerate(processor.process(event, ctx)):
+                    if isinstance(out, Record):
+                        outputs.append(_output_record(out, time_ms))
+                    elif isinstance(out, Emit):
+                        emits.append(_emitted(out, event, processor.name, index))
+            except Exception as exc:  # a processor bug must not stall the partition
+                letters.append(self._letter(f"process:{processor.name}", _summary(exc), record,
+                                            event.id))
+
+    def _route(self, event: Event[Any]) -> list[Processor]:
+        key = (event.source, event.detail_type)
+        route = self._routes.get(key)
+        if route is None:
+            route = self._routes[key] = [
+                p for p in self._processors if p.accepts is None or key in p.accepts]
+        return route
+
+    def _letter(self, stage: str, reason: str, record: LogRecord, event_id: str) -> DeadLetter:
+        return DeadLetter(stage=stage, reason=reason, raw=record.data, raw_size=len(record.data),
+                          at_ms=int(self._clock.now() * 1000), event_id=event_id)
+
+
+def _output_record(out: Record, event_ms: int) -> OutputRecord:
+    time_ms = event_ms if out.time is None else int(out.time * 1000)
+    return OutputRecord(out.kind, out.key, out.entity, time_ms, _encode(out.value))
+
+
+def _emitted(out: Emit, parent: Event[Any], processor: str, index: int) -> LogEntry:
+    event_id = str(uuid.uuid5(_EMIT_NAMESPACE, f"{parent.id}/{processor}/{out.key or index}"))
+    event = Event(id=event_id, source=out.source, detail_type=out.detail_type,
+                  time=datetime.now(UTC) if parent.time is None else parent.time,
+                  region=parent.region, account=parent.account, resources=out.resources,
+                  detail=out.detail)
+    return LogEntry(key=event.partition_key, id=event_id, data=_encode(event))
+
+
+def _summary(exc: BaseException) -> str:
+    """The exception and the innermost frames: enough to find the bug, short enough to store."""
+    lines = traceback.format_exception(exc)
+    return "".join(lines[-TRACE_LINES:]).strip()
+
+
+class RunnerThread:
+    """Runs a `PipelineRunner` in a background thread, woken by appends."""
+
+    def __init__(self, runner: PipelineRunner, partitions: Sequence[int], idle_wait: float,
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
+        self.runner = runner
+        self.partitions = list(partitions)
+        self._idle_wait = idle_wait
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._on_error = on_error
+        self._thread = threading.Thread(target=self._loop, name=f"pipeline-{runner.group}",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = sum(self.runner.run_once(p) for p in self.partitions)
+            except Exception as exc:  # a store outage: report, back off, retry the batch
+                busy = 0
+                if self._on_error:
+                    self._on_error(exc)
+            if not busy:
+                self._wake.wait(self._idle_wait)
+                self._wake.clear()

@@ -1,0 +1,123 @@
+"""The store port: small typed records and the operations the engine needs.
+
+A `ProcessedBatch` is committed atomically: the events, the processor outputs,
+the dead letters and the consumer checkpoint land together or not at all, so a
+crash replays the batch and idempotent writes (keyed by id) make it harmless.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import msgspec
+
+
+class StoredEvent(msgspec.Struct, frozen=True):
+    """An event as the pipeline stored it; `data` is its canonical JSON."""
+
+    id: str
+    time_ms: int
+    source: str
+    detail_type: str
+    resources: list[str]
+    partition: int
+    offset: int
+    data: bytes
+
+
+class OutputRecord(msgspec.Struct, frozen=True):
+    """A processor output, unique by `(kind, key)`; writing it twice keeps one."""
+
+    kind: str
+    key: str
+    entity: str
+    time_ms: int
+    data: bytes
+
+
+class DeadLetter(msgspec.Struct):
+    """An item that could not be ingested or processed, with the reason and (capped) bytes."""
+
+    stage: str
+    reason: str
+    raw: bytes
+    raw_size: int
+    at_ms: int
+    event_id: str = ""
+    id: int = 0
+    replayed_at_ms: int | None = None
+    replay_result: str = ""
+
+
+class ApiKey(msgspec.Struct, frozen=True):
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_ms: int
+    revoked_ms: int | None = None
+
+
+class EventQuery(msgspec.Struct, frozen=True):
+    source: str | None = None
+    detail_type: str | None = None
+    resource: str | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+    limit: int = 100
+    cursor: str | None = None
+    """`next_cursor` of the previous page."""
+
+
+class Page(msgspec.Struct, frozen=True):
+    items: list
+    next_cursor: int | str | None
+
+
+class ProcessedBatch(msgspec.Struct):
+    group: str
+    partition: int
+    next_offset: int
+    events: list[StoredEvent]
+    outputs: list[OutputRecord]
+    dead_letters: list[DeadLetter]
+
+
+class Store(Protocol):
+    """Everything the engine persists outside the log."""
+
+    def commit(self, batch: ProcessedBatch) -> None: ...
+
+    def checkpoints(self, group: str) -> dict[int, int]: ...
+
+    def set_checkpoints(self, group: str, positions: dict[int, int]) -> None: ...
+
+    def query_events(self, query: EventQuery) -> Page: ...
+
+    def get_event(self, event_id: str) -> StoredEvent | None: ...
+
+    def outputs(self, kind: str, *, entity: str | None = None, limit: int = 100
+                ) -> list[OutputRecord]: ...
+
+    def add_dead_letters(self, letters: list[DeadLetter]) -> list[int]: ...
+
+    def dead_letters(self, *, stage: str | None = None, include_replayed: bool = False,
+                     limit: int = 100, cursor: int | None = None) -> Page: ...
+
+    def get_dead_letters(self, ids: list[int]) -> list[DeadLetter]: ...
+
+    def mark_replayed(self, letter_id: int, at_ms: int, result: str, *, succeeded: bool
+                      ) -> None: ...
+
+    def count_dead_letters(self) -> int: ...
+
+    def add_api_key(self, key: ApiKey, key_hash: str) -> None: ...
+
+    def api_key_by_hash(self, key_hash: str) -> ApiKey | None: ...
+
+    def api_keys(self) -> list[ApiKey]: ...
+
+    def revoke_api_key(self, name: str, at_ms: int) -> bool: ...
+
+    def trim(self, before_ms: int) -> int: ...
+
+    def close(self) -> None: ...

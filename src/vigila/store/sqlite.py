@@ -1,0 +1,269 @@
+"""The embedded store: one SQLite file in WAL mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+
+from vigila.sqlitedb import Database
+from vigila.store.base import (
+    ApiKey,
+    DeadLetter,
+    EventQuery,
+    OutputRecord,
+    Page,
+    ProcessedBatch,
+    StoredEvent,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, time_ms INTEGER NOT NULL,
+    source TEXT NOT NULL, detail_type TEXT NOT NULL, resources TEXT NOT NULL,
+    part INTEGER NOT NULL, off INTEGER NOT NULL, data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_source ON events (source, time_ms, seq);
+CREATE INDEX IF NOT EXISTS events_type ON events (detail_type, time_ms, seq);
+CREATE INDEX IF NOT EXISTS events_time ON events (time_ms, seq);
+CREATE TABLE IF NOT EXISTS event_resources (
+    resource TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (resource, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outputs (
+    kind TEXT NOT NULL, key TEXT NOT NULL, entity TEXT NOT NULL, time_ms INTEGER NOT NULL,
+    data BLOB NOT NULL, PRIMARY KEY (kind, key)
+);
+CREATE INDEX IF NOT EXISTS outputs_entity ON outputs (kind, entity, time_ms);
+CREATE INDEX IF NOT EXISTS outputs_time ON outputs (kind, time_ms);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, stage TEXT NOT NULL, reason TEXT NOT NULL,
+    event_id TEXT NOT NULL, raw BLOB NOT NULL, raw_size INTEGER NOT NULL,
+    replayed_at_ms INTEGER, replay_result TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    grp TEXT NOT NULL, part INTEGER NOT NULL, position INTEGER NOT NULL,
+    PRIMARY KEY (grp, part)
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    name TEXT PRIMARY KEY, prefix TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+    scopes TEXT NOT NULL, created_ms INTEGER NOT NULL, revoked_ms INTEGER
+);
+"""
+_encode = msgspec.json.encode
+_decode_strings = msgspec.json.Decoder(list[str]).decode
+_DL_COLUMNS = "stage, reason, raw, raw_size, at_ms, event_id, id, replayed_at_ms, replay_result"
+
+
+class SqliteStore:
+    """The `Store` port on SQLite."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
+        self._db = Database(path, synchronous=synchronous)
+        self._db.create(_SCHEMA)
+
+    # -- the pipeline's atomic commit ---------------------------------------------------
+
+    def commit(self, batch: ProcessedBatch) -> None:
+        """Events, outputs, dead letters and the checkpoint, in one transaction."""
+        with self._db.write() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO events (id, time_ms, source, detail_type, resources,"
+                " part, off, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ((e.id, e.time_ms, e.source, e.detail_type, _encode(e.resources).decode(),
+                  e.partition, e.offset, e.data) for e in batch.events),
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO event_resources VALUES (?, ?)",
+                ((r, e.id) for e in batch.events for r in e.resources),
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?)",
+                ((o.kind, o.key, o.entity, o.time_ms, o.data) for o in batch.outputs),
+            )
+            self._insert_dead_letters(conn, batch.dead_letters)
+            conn.execute(
+                "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)",
+                (batch.group, batch.partition, batch.next_offset),
+            )
+
+    def checkpoints(self, group: str) -> dict[int, int]:
+        rows = self._db.reader.execute(
+            "SELECT part, position FROM checkpoints WHERE grp=?", (group,))
+        return dict(rows.fetchall())
+
+    def set_checkpoints(self, group: str, positions: dict[int, int]) -> None:
+        with self._db.write() as conn:
+            conn.executemany("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)",
+                             ((group, p, pos) for p, pos in positions.items()))
+
+    # -- events -------------------------------------------------------------------------
+
+    def query_events(self, query: EventQuery) -> Page:
+        """Newest event time first; `next_cursor` continues where this page stopped.
+
+        Raises ValueError for a cursor this store did not hand out.
+        """
+        where, args = [], []
+        if query.source is not None:
+            where.append("source=?")
+            args.append(query.source)
+        if query.detail_type is not None:
+            where.append("detail_type=?")
+            args.append(query.detail_type)
+        if query.resource is not None:
+            where.append("id IN (SELECT id FROM event_resources WHERE resource=?)")
+            args.append(query.resource)
+        if query.start_ms is not None:
+            where.append("time_ms>=?")
+            args.append(query.start_ms)
+        if query.end_ms is not None:
+            where.append("time_ms<?")
+            args.append(query.end_ms)
+        if query.cursor is not None:
+            time_ms, seq = _parse_cursor(query.cursor)
+            where.append("(time_ms<? OR (time_ms=? AND seq<?))")
+            args += [time_ms, time_ms, seq]
+        sql = "SELECT seq, id, time_ms, source, detail_type, resources, part, off, data FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY time_ms DESC, seq DESC LIMIT ?"
+        rows = self._db.reader.execute(sql, (*args, query.limit + 1)).fetchall()
+        items = [_event(row) for row in rows[: query.limit]]
+        last = rows[query.limit - 1] if len(rows) > query.limit else None
+        return Page(items=items, next_cursor=f"{last[2]}.{last[0]}" if last else None)
+
+    def get_event(self, event_id: str) -> StoredEvent | None:
+        row = self._db.reader.execute(
+            "SELECT seq, id, time_ms, source, detail_type, resources, part, off, data"
+            " FROM events WHERE id=?", (event_id,)).fetchone()
+        return _event(row) if row else None
+
+    def count_events(self) -> int:
+        return self._db.reader.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    def outputs(self, kind: str, *, entity: str | None = None, limit: int = 100
+                ) -> list[OutputRecord]:
+        """The newest outputs of `kind`, optionally of one entity."""
+        if entity is None:
+            rows = self._db.reader.execute(
+                "SELECT kind, key, entity, time_ms, data FROM outputs WHERE kind=?"
+                " ORDER BY time_ms DESC LIMIT ?", (kind, limit))
+        else:
+            rows = self._db.reader.execute(
+                "SELECT kind, key, entity, time_ms, data FROM outputs WHERE kind=? AND entity=?"
+                " ORDER BY time_ms DESC LIMIT ?", (kind, entity, limit))
+        return [OutputRecord(*row) for row in rows]
+
+    # -- dead letters -------------------------------------------------------------------
+
+    def add_dead_letters(self, letters: list[DeadLetter]) -> list[int]:
+        with self._db.write() as conn:
+            return self._insert_dead_letters(conn, letters)
+
+    @staticmethod
+    def _insert_dead_letters(conn, letters: list[DeadLetter]) -> list[int]:  # type: ignore[no-untyped-def]
+        ids = []
+        for letter in letters:
+            cur = conn.execute(
+                "INSERT INTO dead_letters (at_ms, stage, reason, event_id, raw, raw_size)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (letter.at_ms, letter.stage, letter.reason, letter.event_id, letter.raw,
+                 letter.raw_size))
+            ids.append(cur.lastrowid)
+        return ids
+
+    def dead_letters(self, *, stage: str | None = None, include_replayed: bool = False,
+                     limit: int = 100, cursor: int | None = None) -> Page:
+        """Newest first."""
+        where, args = [], []
+        if stage is not None:
+            where.append("stage=?")
+            args.append(stage)
+        if not include_replayed:
+            where.append("replayed_at_ms IS NULL")
+        if cursor is not None:
+            where.append("id<?")
+            args.append(cursor)
+        sql = f"SELECT {_DL_COLUMNS} FROM dead_letters"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self._db.reader.execute(sql + " ORDER BY id DESC LIMIT ?",
+                                       (*args, limit + 1)).fetchall()
+        items = [DeadLetter(*row) for row in rows[:limit]]
+        return Page(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+
+    def get_dead_letters(self, ids: list[int]) -> list[DeadLetter]:
+        marks = ",".join("?" * len(ids))
+        rows = self._db.reader.execute(
+            f"SELECT {_DL_COLUMNS} FROM dead_letters WHERE id IN ({marks}) ORDER BY id", ids)
+        return [DeadLetter(*row) for row in rows]
+
+    def mark_replayed(self, letter_id: int, at_ms: int, result: str, *, succeeded: bool
+                      ) -> None:
+        """Record a replay; only a successful one takes the letter off the list."""
+        with self._db.write() as conn:
+            conn.execute("UPDATE dead_letters SET replayed_at_ms=?, replay_result=? WHERE id=?",
+                         (at_ms if succeeded else None, result, letter_id))
+
+    def count_dead_letters(self) -> int:
+        return self._db.reader.execute(
+            "SELECT count(*) FROM dead_letters WHERE replayed_at_ms IS NULL").fetchone()[0]
+
+    # -- API keys -----------------------------------------------------------------------
+
+    def add_api_key(self, key: ApiKey, key_hash: str) -> None:
+        with self._db.write() as conn:
+            conn.execute("INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, NULL)",
+                         (key.name, key.prefix, key_hash, ",".join(key.scopes), key.created_ms))
+
+    def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
+        row = self._db.reader.execute(
+            "SELECT name, prefix, scopes, created_ms, revoked_ms FROM api_keys WHERE hash=?",
+            (key_hash,)).fetchone()
+        return _api_key(row) if row else None
+
+    def api_keys(self) -> list[ApiKey]:
+        rows = self._db.reader.execute(
+            "SELECT name, prefix, scopes, created_ms, revoked_ms FROM api_keys ORDER BY name")
+        return [_api_key(row) for row in rows]
+
+    def revoke_api_key(self, name: str, at_ms: int) -> bool:
+        with self._db.write() as conn:
+            cur = conn.execute(
+                "UPDATE api_keys SET revoked_ms=? WHERE name=? AND revoked_ms IS NULL",
+                (at_ms, name))
+        return cur.rowcount == 1
+
+    # -- retention ----------------------------------------------------------------------
+
+    def trim(self, before_ms: int) -> int:
+        """Delete events, outputs and dead letters older than `before_ms`."""
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM event_resources WHERE id IN "
+                         "(SELECT id FROM events WHERE time_ms<?)", (before_ms,))
+            deleted = conn.execute("DELETE FROM events WHERE time_ms<?", (before_ms,)).rowcount
+            deleted += conn.execute("DELETE FROM outputs WHERE time_ms<?", (before_ms,)).rowcount
+            deleted += conn.execute("DELETE FROM dead_letters WHERE at_ms<?",
+                                    (before_ms,)).rowcount
+        return deleted
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _parse_cursor(cursor: str) -> tuple[int, int]:
+    time_ms, _, seq = cursor.partition(".")
+    if not (time_ms.lstrip("-").isdigit() and seq.isdigit()) or len(cursor) > 40:
+        raise ValueError(f"cursor {cursor[:40]!r} is not one this API returned")
+    return int(time_ms), int(seq)
+
+
+def _event(row: tuple) -> StoredEvent:
+    _, id_, time_ms, source, detail_type, resources, part, off, data = row
+    return StoredEvent(id_, time_ms, source, detail_type, _decode_strings(resources), part, off,
+                       data)
+
+
+def _api_key(row: tuple) -> ApiKey:
+    name, prefix, scopes, created_ms, revoked_ms = row
+    return ApiKey(name, prefix, scopes.split(",") if scopes else [], created_ms, revoked_ms)

@@ -1,0 +1,1 @@
+"""vigila's telemetry of itself: Prometheus metrics and OpenTelemetry traces."""

@@ -1,0 +1,119 @@
+"""Kill -9 the server mid-stream: every acknowledged event survives exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from vigila.log.sqlite import SqliteLog
+
+pytestmark = pytest.mark.slow
+BATCH = 200
+
+
+def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vigila", "serve", "--data-dir", str(data_dir), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "VIGILA_PROFILE": "dev", "COLUMNS": "200"})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        match = re.search(r"listening on (http://\S+)", line)
+        if match:
+            return proc, match.group(1)
+        if proc.poll() is not None:
+            break
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+def batch(writer: int, n: int) -> list[dict]:
+    return [{"id": f"w{writer}-b{n}-e{i}", "source": "test.crash", "detail-type": "Tick",
+             "resources": [f"entity-{(writer * 7 + i) % 13}"], "detail": {"i": i}}
+            for i in range(BATCH)]
+
+
+def test_sigkill_loses_no_acknowledged_event_and_duplicates_none(tmp_path):
+    proc, url = start_server(tmp_path)
+    acked: set[str] = set()
+    unacked: list[list[dict]] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(w: int) -> None:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            n = 0
+            while not stop.is_set():
+                events = batch(w, n)
+                n += 1
+                try:
+                    response = client.post("/v1/events", json=events)
+                    ok = response.status_code == 200 and response.json()["accepted"] == BATCH
+                except httpx.HTTPError:
+                    ok = False
+                with lock:
+                    if ok:
+                        acked.update(e["id"] for e in events)
+                    else:
+                        unacked.append(events)
+                if not ok:
+                    return
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while len(acked) < 20_000 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert len(acked) >= 20_000
+
+    with sqlite3.connect(tmp_path / "store.db") as db:
+        checkpointed = db.execute("SELECT coalesce(sum(position), 0) FROM checkpoints"
+                                  ).fetchone()[0]
+
+    proc, url = start_server(tmp_path)
+    try:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            for events in unacked:  # clients retry what was never acknowledged
+                assert client.post("/v1/events", json=events).status_code == 200
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                parts = client.get("/v1/log/partitions").json()["partitions"]
+                if sum(p["lag"] for p in parts) == 0:
+                    break
+                time.sleep(0.1)
+            metrics = client.get("/metrics").text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+    log = SqliteLog(tmp_path / "log.db", partitions=4)
+    ids = [json.loads(r.data)["id"] for p in range(4) for r in log.read(p, 0, 10**7)]
+    log.close()
+    assert len(ids) == len(set(ids)), "an event was appended twice"
+    expected = acked | {e["id"] for events in unacked for e in events}
+    assert set(ids) == expected
+    with sqlite3.connect(tmp_path / "store.db") as db:
+        stored = db.execute("SELECT count(*) FROM events").fetchone()[0]
+        positions = db.execute("SELECT sum(position) FROM checkpoints").fetchone()[0]
+    assert stored == len(ids) and positions == len(ids)
+    processed = sum(float(v) for v in re.findall(
+        r'^vigila_pipeline_records_total\{partition="\d+"\} (\S+)$', metrics, re.M))
+    assert processed == len(ids) - checkpointed, "the restart did not resume from the checkpoint"

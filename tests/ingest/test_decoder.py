@@ -1,0 +1,147 @@
+import json
+import uuid
+
+import msgspec
+import pytest
+
+from tests.support import T0, fabric_event, plain_event
+from vigila.config.schema import IngestConfig
+from vigila.events.schemas import DetailSchemas
+from vigila.ingest.decoder import EventDecoder
+from vigila.packs.base import load_packs, register_schemas
+
+
+@pytest.fixture
+def decoder() -> EventDecoder:
+    return EventDecoder(register_schemas(load_packs(["fabric"])),
+                        IngestConfig(max_event_bytes=4096, max_depth=8),
+                        region="eu-west-1", account="123456789012")
+
+
+def decode(decoder, *events, raw=None):
+    items = raw if raw is not None else [json.dumps(e).encode() for e in events]
+    return decoder.decode_batch(items, T0)
+
+
+def test_defaults_are_filled_in_and_detail_bytes_are_kept(decoder):
+    batch = decode(decoder, plain_event(1))
+    assert not batch.rejected
+    stored = msgspec.json.decode(batch.entries[0].data)
+    assert uuid.UUID(stored["id"]).version == 7
+    assert stored["time"].startswith("2026-09-21T")
+    assert (stored["region"], stored["account"], stored["version"]) == (
+        "eu-west-1", "123456789012", "0")
+    assert stored["detail"] == {"n": 1}
+    assert batch.entries[0].key == "order-1"
+
+
+def test_given_fields_are_kept(decoder):
+    event = plain_event(2, id="my-id", time="2026-01-02T03:04:05+02:00", region="us-east-1",
+                        resources=[])
+    entry = decode(decoder, event).entries[0]
+    stored = msgspec.json.decode(entry.data)
+    assert stored["id"] == "my-id" and stored["region"] == "us-east-1"
+    assert stored["time"] == "2026-01-02T03:04:05+02:00"
+    assert entry.key == "app.orders"  # no resource: the source is the partition key
+
+
+def test_ids_are_unique_and_ordered(decoder):
+    batch = decode(decoder, *[plain_event(i) for i in range(1000)])
+    ids = [e.id for e in batch.entries]
+    assert len(set(ids)) == 1000 and ids == sorted(ids)
+
+
+@pytest.mark.parametrize(("event", "error"), [
+    ({"detail-type": "x", "detail": {}}, "Object missing required field `source` - at `$[0]`"),
+    ({"source": 5, "detail-type": "x", "detail": {}},
+     "Expected `str`, got `int` - at `$[0].source`"),
+    ({"source": "", "detail-type": "x", "detail": {}},
+     "Expected `str` of length >= 1 - at `$[0].source`"),
+    ({"source": "s", "detail-type": "x", "detail": []},
+     "Expected `object`, got `array` - at `$[0].detail`"),
+    ({"source": "s", "detail-type": "x"}, "missing required field `detail`"),
+    ({"source": "s", "detail-type": "x", "detail": {}, "time": "yesterday"}, "`$[0].time`"),
+    ({"source": "s", "detail-type": "x", "detail": {}, "time": "2026-01-01T00:00:00"},
+     "timezone"),
+    ({"source": "s", "detail-type": "x", "detail": {}, "resources": "r"}, "`$[0].resources`"),
+    ({"source": "s", "detail-type": "x", "detail": {}, "resources": [1]},
+     "`$[0].resources[0]`"),
+    ({"source": "s" * 257, "detail-type": "x", "detail": {}}, "length <= 256"),
+    ([1, 2], "Expected `object`, got `array` - at `$[0]`"),
+    ("text", "Expected `object`, got `str`"),
+    (None, "Expected `object`, got `null`"),
+])
+def test_envelope_errors_name_path_and_expectation(decoder, event, error):
+    batch = decode(decoder, event)
+    assert not batch.entries
+    assert error in batch.rejected[0].error
+
+
+@pytest.mark.parametrize(("detail", "error"), [
+    ({"utilization": 101}, "Expected `float` <= 100.0 - at `$[0].detail.utilization`"),
+    ({"utilization": -1}, "`$[0].detail.utilization`"),
+    ({"error_rate": 1.5}, "`$[0].detail.error_rate`"),
+    ({"latency_p99": "fast"}, "Expected `float`, got `str` - at `$[0].detail.latency_p99`"),
+    ({"qp_errors": -3}, "`$[0].detail.qp_errors`"),
+    ({"qp_errors": 1.5}, "Expected `int`, got `float` - at `$[0].detail.qp_errors`"),
+    ({"stream_id": ""}, "`$[0].detail.stream_id`"),
+])
+def test_pack_detail_is_validated_with_the_field_named(decoder, detail, error):
+    batch = decode(decoder, fabric_event(0, **detail))
+    assert error in batch.rejected[0].error
+
+
+def test_a_bad_item_is_rejected_alone(decoder):
+    items = [json.dumps(plain_event(0)).encode(), b"{broken", json.dumps(plain_event(2)).encode()]
+    batch = decode(decoder, raw=items)
+    assert batch.indexes == [0, 2]
+    assert [r.index for r in batch.rejected] == [1]
+    assert "malformed JSON at $[1]" in batch.rejected[0].error
+
+
+def test_oversized_event(decoder):
+    event = plain_event(0, detail={"blob": "x" * 5000})
+    assert "bytes; the limit is 4096" in decode(decoder, event).rejected[0].error
+
+
+def test_depth_limit_counts_real_nesting_not_brackets_in_strings(decoder):
+    deep = {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": 1}}}}}}}}
+    assert "nests 9 levels deep; the limit is 8" in decode(
+        decoder, plain_event(0, detail=deep)).rejected[0].error
+    brackets_in_text = plain_event(0, detail={"text": "[[[[[[[[[[{{{{{{{{{{"})
+    assert not decode(decoder, brackets_in_text).rejected
+
+
+def test_depth_ten_thousand_does_not_crash(decoder):
+    raw = b'{"source":"s","detail-type":"x","detail":{"a":' + b"[" * 2000 + b"]" * 2000 + b"}}"
+    assert "levels deep" in decode(decoder, raw=[raw]).rejected[0].error
+
+
+@pytest.mark.parametrize("number", ["18446744073709551616", "-9223372036854775809",
+                                    "123456789012345678901234567890"])
+def test_integers_beyond_64_bits_are_rejected(decoder, number):
+    raw = ('{"source":"s","detail-type":"x","detail":{"a":{"b":[1,' + number + "]}}}").encode()
+    assert "integer out of 64-bit range - at `$[0].detail.a.b[1]`" in decode(
+        decoder, raw=[raw]).rejected[0].error
+
+
+def test_long_digit_strings_and_64_bit_edges_are_fine(decoder):
+    raw = (b'{"source":"s","detail-type":"x","detail":{"id":"12345678901234567890123",'
+           b'"max":18446744073709551615,"min":-9223372036854775808}}')
+    assert not decode(decoder, raw=[raw]).rejected
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"source":"s\xff","detail-type":"x","detail":{}}',
+    b'{"source":"s","detail-type":"x","detail":{"k":"\xed\xa0\x80"}}',
+    b'{"source":"s","detail-type":"x","detail":{"k":"\\ud800"}}',
+])
+def test_invalid_utf8_is_an_item_error(decoder, raw):
+    batch = decode(decoder, raw=[raw])
+    assert not batch.entries and batch.rejected[0].index == 0
+
+
+def test_unregistered_detail_types_keep_any_object():
+    decoder = EventDecoder(DetailSchemas(), IngestConfig(), region="r", account="a")
+    batch = decode(decoder, plain_event(0, detail={"nested": {"list": [1, "two", None]}}))
+    assert not batch.rejected

@@ -1,0 +1,149 @@
+import multiprocessing
+
+import pytest
+
+from tests.support import T0
+from vigila.clock import ManualClock
+from vigila.log.base import LogEntry, partition_for
+from vigila.log.sqlite import CHUNK_EVENTS, PartitionCountMismatch, SqliteLog
+
+
+def entries(n, key="k", prefix="id", start=0):
+    return [LogEntry(key=key, id=f"{prefix}-{i}", data=f'{{"n":{i}}}'.encode())
+            for i in range(start, start + n)]
+
+
+@pytest.fixture
+def clock():
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def log(tmp_path, clock):
+    log = SqliteLog(tmp_path / "log.db", partitions=4, clock=clock)
+    yield log
+    log.close()
+
+
+def test_offsets_are_dense_per_partition_and_reads_return_bytes(log):
+    log.append(entries(3, key="a"))
+    log.append(entries(2, key="a", start=3))
+    part = partition_for("a", 4)
+    records = log.read(part, 0, 100)
+    assert [r.offset for r in records] == [0, 1, 2, 3, 4]
+    assert records[4].data == b'{"n":4}'
+    assert log.states()[part].next == 5
+
+
+def test_reading_from_inside_a_chunk_and_across_chunks(log):
+    log.append(entries(CHUNK_EVENTS + 500, key="a"))
+    log.append(entries(10, key="a", prefix="more"))
+    part = partition_for("a", 4)
+    records = log.read(part, CHUNK_EVENTS - 3, 20)
+    assert [r.offset for r in records] == list(range(CHUNK_EVENTS - 3, CHUNK_EVENTS + 17))
+    tail = log.read(part, CHUNK_EVENTS + 505, 100)
+    assert [r.data for r in tail] == [f'{{"n":{i}}}'.encode() for i in range(5, 10)]
+    assert log.read(part, CHUNK_EVENTS + 510, 100) == []
+
+
+def test_same_id_is_stored_once_within_and_across_appends(log):
+    first = log.append(entries(3) + entries(2))
+    assert (first.appended, first.duplicates) == (3, 2)
+    again = log.append(entries(4))
+    assert (again.appended, again.duplicates) == (1, 3)
+    part = partition_for("k", 4)
+    assert [r.data for r in log.read(part, 0, 10)] == [
+        b'{"n":0}', b'{"n":1}', b'{"n":2}', b'{"n":3}']
+
+
+def test_append_many_counts_duplicates_per_batch(log):
+    a, b = log.append_many([entries(2), entries(3)])
+    assert (a.appended, a.duplicates, b.appended, b.duplicates) == (2, 0, 1, 2)
+
+
+def test_replay_appends_may_repeat_an_id(log):
+    log.append(entries(1))
+    assert log.append(entries(1), dedup=False).appended == 1
+
+
+def test_ids_with_quotes_and_unicode(log):
+    odd = [LogEntry("k", 'a"b\\c', b"{}"), LogEntry("k", "é\u2028ü", b"{}")]
+    assert log.append(odd).appended == 2
+    assert log.append(odd).duplicates == 2
+
+
+def test_partition_count_is_fixed_at_creation(tmp_path):
+    SqliteLog(tmp_path / "log.db", partitions=4).close()
+    with pytest.raises(PartitionCountMismatch, match="has 4 partitions but 8 were configured"):
+        SqliteLog(tmp_path / "log.db", partitions=8)
+
+
+def test_state_survives_reopen(tmp_path, clock):
+    log = SqliteLog(tmp_path / "log.db", partitions=2, clock=clock)
+    log.append(entries(5))
+    log.close()
+    log = SqliteLog(tmp_path / "log.db", partitions=2, clock=clock)
+    assert log.append(entries(6)).appended == 1
+    assert sum(s.next for s in log.states()) == 6
+
+
+def test_time_seek_and_retention_with_a_manual_clock(log, clock):
+    part = partition_for("k", 4)
+    for hour in range(5):
+        log.append(entries(10, prefix=f"h{hour}"))
+        clock.advance(3600)
+    assert log.offset_at(part, int(T0 * 1000)) == 0
+    assert log.offset_at(part, int((T0 + 2 * 3600) * 1000)) == 20
+    assert log.offset_at(part, int((T0 + 2 * 3600 + 1) * 1000)) == 30
+    assert log.offset_at(part, int((T0 + 99 * 3600) * 1000)) == 50
+    assert log.appended_ms_at(part, 25) == int((T0 + 2 * 3600) * 1000)
+
+    deleted = log.trim(int((T0 + 2 * 3600) * 1000))
+    assert deleted == 20
+    state = log.states()[part]
+    assert (state.first, state.next) == (20, 50)
+    assert log.read(part, 0, 5)[0].offset == 20  # trimmed offsets read from the oldest kept
+    # a trimmed id may come again: the dedup window is the retention period
+    assert log.append(entries(1, prefix="h0")).appended == 1
+    assert log.append(entries(1, prefix="h4")).duplicates == 1
+
+
+def test_trimming_everything_keeps_offsets_growing(log, clock):
+    log.append(entries(5))
+    clock.advance(10)
+    log.trim(int(clock.now() * 1000))
+    part = partition_for("k", 4)
+    assert log.states()[part].first == 5
+    log.append(entries(1, prefix="new"))
+    assert [r.offset for r in log.read(part, 0, 10)] == [5]
+
+
+def test_append_times_never_go_back_within_a_partition(tmp_path):
+    clock = ManualClock(T0)
+    log = SqliteLog(tmp_path / "log.db", partitions=1, clock=clock)
+    log.append(entries(1))
+    log2 = SqliteLog(tmp_path / "log.db", partitions=1, clock=ManualClock(T0 - 100))
+    log2.append(entries(1, prefix="late"))
+    assert log.appended_ms_at(0, 1) == int(T0 * 1000)
+
+
+def _append_in_child(path, prefix):
+    log = SqliteLog(path, partitions=2)
+    for i in range(20):
+        log.append([LogEntry("shared", f"{prefix}-{i}-{j}", b"{}") for j in range(50)])
+    log.close()
+
+
+def test_two_processes_appending_keep_offsets_dense_and_unique(tmp_path):
+    path = tmp_path / "log.db"
+    SqliteLog(path, partitions=2).close()
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_append_in_child, args=(path, p)) for p in ("a", "b")]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+    log = SqliteLog(path, partitions=2)
+    part = partition_for("shared", 2)
+    records = log.read(part, 0, 10_000)
+    assert [r.offset for r in records] == list(range(2000))

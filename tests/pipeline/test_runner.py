@@ -1,0 +1,131 @@
+import msgspec
+import pytest
+
+from tests.support import T0, body, plain_event
+from vigila.clock import ManualClock
+from vigila.config.schema import IngestConfig
+from vigila.events.schemas import DetailSchemas
+from vigila.ingest.decoder import EventDecoder
+from vigila.ingest.service import IngestService
+from vigila.log.sqlite import SqliteLog
+from vigila.pipeline.processor import Emit, Record
+from vigila.pipeline.runner import PipelineRunner
+from vigila.store.base import EventQuery
+from vigila.store.sqlite import SqliteStore
+
+
+class Doubler:
+    """Stores n*2 for every order; raises on n == 13."""
+
+    name = "doubler"
+    accepts = frozenset({("app.orders", "Order Placed")})
+
+    def __init__(self):
+        self.seen = 0
+
+    def process(self, event, ctx):
+        self.seen += 1
+        if event.detail["n"] == 13:
+            raise ZeroDivisionError("unlucky")
+        yield Record(kind="double", key=event.id, entity=event.resources[0],
+                     value={"double": event.detail["n"] * 2, "at": ctx.clock.now()})
+
+
+class Announcer:
+    """Emits a follow-up event for every order: routed work, not a loop."""
+
+    name = "announcer"
+    accepts = frozenset({("app.orders", "Order Placed")})
+
+    def process(self, event, ctx):
+        yield Emit(source="app.announcer", detail_type="Order Seen",
+                   detail={"order": event.id}, resources=event.resources)
+
+
+@pytest.fixture
+def parts(tmp_path):
+    clock = ManualClock(T0)
+    log = SqliteLog(tmp_path / "log.db", partitions=2, clock=clock)
+    store = SqliteStore(tmp_path / "store.db")
+    service = IngestService(EventDecoder(DetailSchemas(), IngestConfig(), region="r",
+                                         account="a"), IngestConfig(), clock)
+    yield clock, log, store, service
+    log.close()
+    store.close()
+
+
+def ingest(service, log, store, events):
+    return service.ingest(body(events), log.append, store.add_dead_letters)
+
+
+def test_outputs_events_and_checkpoint_are_committed_together(parts):
+    clock, log, store, service = parts
+    ingest(service, log, store, [plain_event(i) for i in range(20)])
+    runner = PipelineRunner(log, store, [Doubler()], DetailSchemas(), clock, batch_size=7)
+    assert runner.run_until_idle() == 20
+    assert store.count_events() == 20
+    doubles = store.outputs("double", limit=100)
+    assert sorted(msgspec.json.decode(o.data)["double"] for o in doubles) == sorted(
+        2 * i for i in range(20) if i != 13)
+    assert sum(store.checkpoints("pipeline").values()) == 20
+
+
+def test_a_failing_event_is_dead_lettered_with_a_traceback_and_the_partition_moves_on(parts):
+    clock, log, store, service = parts
+    ingest(service, log, store, [plain_event(i) for i in (12, 13, 14)])
+    runner = PipelineRunner(log, store, [Doubler()], DetailSchemas(), clock)
+    runner.run_until_idle()
+    (letter,) = store.dead_letters().items
+    assert letter.stage == "process:doubler"
+    assert "ZeroDivisionError: unlucky" in letter.reason and "line" in letter.reason
+    assert msgspec.json.decode(letter.raw)["detail"] == {"n": 13}
+    assert store.count_events() == 3  # the event itself is still stored
+    assert len(store.outputs("double")) == 2
+
+
+def test_restart_resumes_from_the_checkpoint(parts):
+    clock, log, store, service = parts
+    ingest(service, log, store, [plain_event(i) for i in range(10)])
+    first = Doubler()
+    PipelineRunner(log, store, [first], DetailSchemas(), clock).run_until_idle()
+    ingest(service, log, store, [plain_event(i) for i in range(10, 15)])
+    second = Doubler()
+    PipelineRunner(log, store, [second], DetailSchemas(), clock).run_until_idle()
+    assert (first.seen, second.seen) == (10, 5)
+
+
+def test_a_replayed_batch_changes_nothing(parts):
+    clock, log, store, service = parts
+    ingest(service, log, store, [plain_event(i) for i in range(5)])
+    runner = PipelineRunner(log, store, [Doubler(), Announcer()], DetailSchemas(), clock)
+    runner.run_until_idle()
+    before = (store.count_events(), len(store.outputs("double")))
+    runner.seek({0: 0, 1: 0})  # as if the checkpoint had not been written
+    runner.run_until_idle()
+    assert (store.count_events(), len(store.outputs("double"))) == before
+    seen = store.query_events(EventQuery(source="app.announcer")).items
+    assert len(seen) == 5  # emitted ids are derived, so the log dropped the copies
+
+
+def test_emitted_events_carry_derived_ids_and_are_processed_too(parts):
+    clock, log, store, service = parts
+    result = ingest(service, log, store, [plain_event(1)])
+    runner = PipelineRunner(log, store, [Announcer()], DetailSchemas(), clock)
+    runner.run_until_idle()
+    (seen,) = store.query_events(EventQuery(source="app.announcer")).items
+    assert msgspec.json.decode(seen.data)["detail"] == {"order": result.ids[0]}
+    assert seen.resources == ["order-1"]
+
+
+def test_seek_by_time_replays_the_tail(parts):
+    clock, log, store, service = parts
+    ingest(service, log, store, [plain_event(i) for i in range(4)])
+    clock.advance(60)
+    ingest(service, log, store, [plain_event(i) for i in range(4, 8)])
+    doubler = Doubler()
+    runner = PipelineRunner(log, store, [doubler], DetailSchemas(), clock)
+    runner.run_until_idle()
+    ms = int((T0 + 30) * 1000)
+    runner.seek({p: log.offset_at(p, ms) for p in range(2)})
+    runner.run_until_idle()
+    assert doubler.seen == 8 + 4
