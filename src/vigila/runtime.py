@@ -65,7 +65,8 @@ class Runtime:
             runner = PipelineRunner(
                 self.log, self.store, [p for pack in self.packs for p in pack.processors()],
                 self.schemas, self.clock, group=PIPELINE_GROUP,
-                batch_size=self.config.pipeline.batch_size, on_batch=self._processed)
+                batch_size=self.config.pipeline.batch_size, on_batch=self._processed,
+                tracer=self.tracer, on_append=self._committed)
             owned = range(index, self.log.partitions, count)
             workers.append(RunnerThread(runner, owned, self.config.pipeline.idle_wait_seconds))
         return workers

@@ -32,7 +32,8 @@ def settings(profile: str | None, config: Path | None, data_dir: Path | None,
     try:
         return load_effective(profile=profile, config_file=config, overrides=flat)
     except ConfigError as exc:
-        err_console.print(f"[red]configuration error:[/red] {exc}")
+        err_console.print(f"[red]configuration error:[/red] {exc}", soft_wrap=True,
+                          highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -50,5 +51,5 @@ def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}")
+    err_console.print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
     return typer.Exit(code)

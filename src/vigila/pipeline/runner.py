@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+from opentelemetry import trace
 
 from vigila.clock import Clock
 from vigila.events.envelope import Event
 from vigila.events.schemas import DetailSchemas
-from vigila.log.base import EventLog, LogEntry, LogRecord
+from vigila.log.base import AppendResult, EventLog, LogEntry, LogRecord
 from vigila.pipeline.processor import Emit, ProcessContext, Processor, Record
 from vigila.store.base import DeadLetter, OutputRecord, ProcessedBatch, Store, StoredEvent
 
@@ -53,6 +54,8 @@ class PipelineRunner:
         group: str = "pipeline",
         batch_size: int = 5000,
         on_batch: Callable[[BatchStats], None] | None = None,
+        tracer: trace.Tracer | None = None,
+        on_append: Callable[[list[AppendResult]], None] | None = None,
     ) -> None:
         self._log = log
         self._store = store
@@ -62,6 +65,8 @@ class PipelineRunner:
         self.group = group
         self._batch_size = batch_size
         self._on_batch = on_batch
+        self._tracer = tracer or trace.NoOpTracer()
+        self._on_append = on_append
         self._routes: dict[tuple[str, str], list[Processor]] = {}
         stored = store.checkpoints(group)
         self.positions = {p: stored.get(p, 0) for p in range(log.partitions)}
@@ -75,16 +80,22 @@ class PipelineRunner:
         records = self._log.read(partition, self.positions[partition], self._batch_size)
         if not records:
             return 0
-        events, outputs, letters, emits = [], [], [], []
-        ctx = ProcessContext(clock=self._clock, partition=partition)
-        for record in records:
-            self._process(record, ctx, events, outputs, letters, emits)
-        if emits:
-            self._log.append(emits)
-        next_offset = records[-1].offset + 1
-        self._store.commit(ProcessedBatch(self.group, partition, next_offset, events, outputs,
-                                          letters))
-        self.positions[partition] = next_offset
+        with self._tracer.start_as_current_span("process") as span:
+            events, outputs, letters, emits = [], [], [], []
+            ctx = ProcessContext(clock=self._clock, partition=partition)
+            for record in records:
+                self._process(record, ctx, events, outputs, letters, emits)
+            if emits:
+                appended = self._log.append(emits)
+                if self._on_append:
+                    self._on_append([appended])
+            next_offset = records[-1].offset + 1
+            self._store.commit(ProcessedBatch(self.group, partition, next_offset, events,
+                                              outputs, letters))
+            self.positions[partition] = next_offset
+            span.set_attributes({"vigila.partition": partition, "vigila.records": len(records),
+                                 "vigila.dead_letters": len(letters),
+                                 "vigila.emitted": len(emits)})
         if self._on_batch:
             self._on_batch(BatchStats(partition, len(records), len(letters), len(emits),
                                       self._clock.now() - started))
