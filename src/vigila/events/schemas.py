@@ -18,8 +18,10 @@ class DetailSchemas:
 
     def __init__(self) -> None:
         self._decoders: dict[DetailKey, msgspec.json.Decoder[Any]] = {}
+        self._list_decoders: dict[DetailKey, msgspec.json.Decoder[Any]] = {}
         self._types: dict[DetailKey, type] = {}
         self._generic = msgspec.json.Decoder(dict[str, Any])
+        self._generic_list = msgspec.json.Decoder(list[dict[str, Any]])
 
     def register(self, source: str, detail_type: str, struct: type) -> None:
         """Decode the detail of `(source, detail_type)` events into `struct`."""
@@ -28,10 +30,15 @@ class DetailSchemas:
             raise ValueError(f"detail type {key} is already registered as {self._types[key]}")
         self._types[key] = struct
         self._decoders[key] = msgspec.json.Decoder(struct)
+        self._list_decoders[key] = msgspec.json.Decoder(list[struct])  # type: ignore[valid-type]
 
     def decoder(self, source: str, detail_type: str) -> msgspec.json.Decoder[Any]:
         """The decoder for this pair: typed when registered, a plain object otherwise."""
         return self._decoders.get((source, detail_type), self._generic)
+
+    def list_decoder(self, source: str, detail_type: str) -> msgspec.json.Decoder[Any]:
+        """Decodes a JSON array of this pair's details in one call."""
+        return self._list_decoders.get((source, detail_type), self._generic_list)
 
     def registered(self) -> dict[DetailKey, type]:
         return dict(self._types)

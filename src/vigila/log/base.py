@@ -9,7 +9,10 @@ import msgspec
 
 
 class LogEntry(msgspec.Struct, frozen=True):
-    """An event about to be appended: its partition key, its id and its canonical bytes."""
+    """An event about to be appended: its partition key, its id and its canonical bytes.
+
+    `data` is one line of JSON (no raw newline), as msgspec encodes it.
+    """
 
     key: str
     id: str

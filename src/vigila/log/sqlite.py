@@ -1,11 +1,12 @@
 """The embedded log: one SQLite file in WAL mode, dense offsets per partition.
 
 Events are stored in chunks, as Kafka stores record batches: one row holds up
-to `CHUNK_EVENTS` consecutive events of one partition, zlib-compressed. An
+to `CHUNK_EVENTS` consecutive events of one partition, LZ4-compressed. An
 append is one `BEGIN IMMEDIATE` transaction, so several processes may append
 safely, and it returns only after `COMMIT`: an acknowledged event is durable to
 the degree the `synchronous` mode promises (FULL survives power loss).
-Idempotency: an `ids` table remembers every id still in the log.
+Idempotency: an `ids` table remembers every id still in the log; retention
+forgets the ids of the chunks it deletes.
 
 >>> import tempfile, pathlib
 >>> log = SqliteLog(pathlib.Path(tempfile.mkdtemp()) / "log.db", partitions=2)
@@ -19,9 +20,9 @@ Idempotency: an `ids` table remembers every id still in the log.
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from pathlib import Path
 
+import lz4.frame
 import msgspec
 
 from vigila.clock import Clock, SystemClock
@@ -42,6 +43,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE TABLE IF NOT EXISTS ids (id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 _encode_json = msgspec.json.Encoder().encode
+_PARTITION_CACHE_SIZE = 100_000
+
 
 
 class PartitionCountMismatch(ValueError):
@@ -55,6 +58,7 @@ class SqliteLog:
                  clock: Clock | None = None) -> None:
         self.partitions = partitions
         self._clock = clock or SystemClock()
+        self._partition_cache: dict[str, int] = {}
         self._db = Database(path, synchronous=synchronous, page_size=16384)
         self._db.create(_SCHEMA)
         with self._db.write() as conn:
@@ -79,41 +83,53 @@ class SqliteLog:
         """Append several batches in one transaction; duplicates count where they occur."""
         now_ms = int(self._clock.now() * 1000)
         with self._db.write() as conn:
-            entries = [e for batch in batches for e in batch]
-            fresh = self._claim_ids(conn, entries) if dedup else None
+            fresh = None
+            if dedup:
+                fresh = self._claim_ids(conn, [e.id for batch in batches for e in batch])
             by_part: dict[int, list[LogEntry]] = {}
             results = []
             position = 0
             for batch in batches:
-                result = AppendResult(0, 0, {}, {})
-                for entry in batch:
-                    if fresh is not None and not fresh[position]:
-                        result.duplicates += 1
-                    else:
-                        part = partition_for(entry.key, self.partitions)
-                        by_part.setdefault(part, []).append(entry)
-                        result.appended += 1
-                        result.records_by_partition[part] = (
-                            result.records_by_partition.get(part, 0) + 1)
-                        result.bytes_by_partition[part] = (
-                            result.bytes_by_partition.get(part, 0) + len(entry.data))
-                    position += 1
-                results.append(result)
+                kept = batch
+                if fresh is not None:
+                    flags = fresh[position : position + len(batch)]
+                    kept = [e for e, new in zip(batch, flags, strict=True) if new]
+                position += len(batch)
+                groups = self._group_by_partition(kept)
+                results.append(AppendResult(
+                    appended=len(kept), duplicates=len(batch) - len(kept),
+                    bytes_by_partition={p: sum(map(len, [e.data for e in g]))
+                                        for p, g in groups.items()},
+                    records_by_partition={p: len(g) for p, g in groups.items()}))
+                for part, group in groups.items():
+                    by_part.setdefault(part, []).extend(group)
             for part, part_entries in by_part.items():
                 self._write_chunks(conn, part, part_entries, now_ms)
         return results
 
+    def _group_by_partition(self, entries: list[LogEntry]) -> dict[int, list[LogEntry]]:
+        cache = self._partition_cache
+        if len(cache) > _PARTITION_CACHE_SIZE:
+            cache.clear()
+        groups: dict[int, list[LogEntry]] = {}
+        for entry in entries:
+            part = cache.get(entry.key)
+            if part is None:
+                part = cache[entry.key] = partition_for(entry.key, self.partitions)
+            groups.setdefault(part, []).append(entry)
+        return groups
+
     @staticmethod
-    def _claim_ids(conn: sqlite3.Connection, entries: list[LogEntry]) -> list[bool]:
-        """Record every new id; True where the entry is the first holder of its id."""
-        ids = [e.id for e in entries]
+    def _claim_ids(conn: sqlite3.Connection, ids: list[str]) -> list[bool] | None:
+        """Record every new id. None when all are new (the usual case), else a flag per id:
+        True where the entry is the first holder of its id."""
         conn.execute("SAVEPOINT claim")
         before = conn.total_changes
         conn.execute("INSERT OR IGNORE INTO ids SELECT value FROM json_each(?)",
                      (_encode_json(ids),))
-        if conn.total_changes - before == len(ids):  # the usual case: all new
+        if conn.total_changes - before == len(ids):
             conn.execute("RELEASE claim")
-            return [True] * len(ids)
+            return None
         conn.execute("ROLLBACK TO claim")
         conn.execute("RELEASE claim")
         known = {
@@ -138,11 +154,9 @@ class SqliteLog:
         rows = []
         for start in range(0, len(entries), CHUNK_EVENTS):
             chunk = entries[start : start + CHUNK_EVENTS]
-            rows.append((
-                part, next_off, len(chunk), at,
-                zlib.compress("\n".join(e.id for e in chunk).encode(), 1),
-                zlib.compress(b"\n".join(e.data for e in chunk), 1),
-            ))
+            ids = _encode_json([e.id for e in chunk])
+            data = lz4.frame.compress(b"\n".join([e.data for e in chunk]))
+            rows.append((part, next_off, len(chunk), at, ids, data))
             next_off += len(chunk)
         conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)", rows)
         conn.execute("UPDATE heads SET next=?, last_at=? WHERE part=?", (next_off, at, part))
@@ -159,7 +173,7 @@ class SqliteLog:
         out: list[LogRecord] = []
         while True:
             for base, at, data in rows:
-                events = zlib.decompress(data).split(b"\n")
+                events = lz4.frame.decompress(data).split(b"\n")
                 for i in range(max(0, offset - base), len(events)):
                     if len(out) == limit:
                         return out
@@ -210,7 +224,7 @@ class SqliteLog:
                     (before_ms,)).fetchall()
                 for rowid, count, ids in rows:
                     conn.execute("DELETE FROM ids WHERE id IN (SELECT value FROM json_each(?))",
-                                 (_encode_json(zlib.decompress(ids).decode().split("\n")),))
+                                 (ids,))
                     conn.execute("DELETE FROM chunks WHERE rowid=?", (rowid,))
                     deleted += count
             if len(rows) < 50:
