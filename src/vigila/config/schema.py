@@ -28,7 +28,7 @@ class LogConfig(msgspec.Struct, forbid_unknown_fields=True):
     synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "NORMAL"
     """SQLite synchronous mode: NORMAL may lose the last commits on power loss, FULL does not."""
     retention_days: Annotated[float, Meta(gt=0)] = 7.0
-    """Records older than this are deleted from the log."""
+    """Events older than this are deleted from the log and the stores."""
     append_batch_max: Annotated[int, Meta(ge=1, le=100_000)] = 20_000
     """Most events committed in one group commit of the log writer."""
     max_lag_records: PositiveInt = 200_000
