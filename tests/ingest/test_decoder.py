@@ -145,3 +145,25 @@ def test_unregistered_detail_types_keep_any_object():
     decoder = EventDecoder(DetailSchemas(), IngestConfig(), region="r", account="a")
     batch = decode(decoder, plain_event(0, detail={"nested": {"list": [1, "two", None]}}))
     assert not batch.rejected
+
+
+def test_bounded_pack_types_skip_the_scans_but_unbounded_ones_do_not():
+    from typing import Annotated, Any
+
+    from vigila.events.schemas import bounded_depth
+    from vigila.packs.fabric.schema import PortMetrics
+
+    assert bounded_depth(PortMetrics) == 1
+    assert bounded_depth(dict[str, Any]) is None
+    assert bounded_depth(list[int]) is None  # an unconstrained int may exceed 64 bits
+    assert bounded_depth(list[Annotated[int, msgspec.Meta(ge=0, le=9)]]) == 1
+
+
+def test_fast_and_item_paths_agree_on_a_mixed_batch(decoder):
+    good = [json.dumps(e).encode() for e in (fabric_event(1), plain_event(2))]
+    bad = [b'{"source":"s","detail-type":"x","detail":{"n":' + b"9" * 25 + b"}}",
+           json.dumps(plain_event(3, detail={"a": {"b": {"c": {"d": {"e": {"f": {"g": {}}}}}}}})
+                      ).encode()]
+    for item in bad:
+        assert decode(decoder, raw=[*good, item]).rejected[0].index == 2
+    assert not decode(decoder, raw=good).rejected

@@ -9,8 +9,54 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from msgspec import inspect
 
 DetailKey = tuple[str, str]
+INT64_MIN, UINT64_MAX = -(2**63), 2**64 - 1
+_SCALARS = (inspect.StrType, inspect.FloatType, inspect.BoolType, inspect.NoneType,
+            inspect.DateTimeType, inspect.DateType, inspect.TimeType, inspect.UUIDType,
+            inspect.DecimalType, inspect.LiteralType, inspect.EnumType, inspect.BytesType,
+            inspect.TimeDeltaType)
+
+
+def bounded_depth(tp: object) -> int | None:
+    """The deepest nesting a value of `tp` can have, when every integer it admits fits in
+    64 bits; None when either is unbounded (Any, unconstrained int, recursive types).
+
+    >>> from typing import Annotated
+    >>> class Port(msgspec.Struct):
+    ...     name: str
+    ...     counters: list[Annotated[int, msgspec.Meta(ge=0, le=2**32)]]
+    >>> bounded_depth(Port), bounded_depth(dict[str, Any])
+    (2, None)
+    """
+    return _depth(inspect.type_info(tp), frozenset())
+
+
+def _depth(info: inspect.Type, seen: frozenset[type]) -> int | None:
+    if isinstance(info, _SCALARS):
+        return 0
+    if isinstance(info, inspect.IntType):
+        low = info.ge if info.ge is not None else info.gt
+        high = info.le if info.le is not None else info.lt
+        fits = low is not None and high is not None and low >= INT64_MIN and high <= UINT64_MAX
+        return 0 if fits else None
+    if isinstance(info, inspect.UnionType):
+        depths = [_depth(t, seen) for t in info.types]
+        return None if None in depths else max(depths)  # type: ignore[type-var]
+    if isinstance(info, (inspect.StructType, inspect.TypedDictType, inspect.DataclassType)):
+        if info.cls in seen:
+            return None
+        depths = [_depth(f.type, seen | {info.cls}) for f in info.fields]
+        return None if None in depths else 1 + max(depths, default=0)  # type: ignore[type-var]
+    if isinstance(info, (inspect.ListType, inspect.SetType, inspect.FrozenSetType,
+                         inspect.VarTupleType)):
+        inner = _depth(info.item_type, seen)
+        return None if inner is None else 1 + inner
+    if isinstance(info, inspect.DictType):
+        inner = _depth(info.value_type, seen)
+        return None if inner is None else 1 + inner
+    return None
 
 
 class DetailSchemas:
@@ -20,6 +66,7 @@ class DetailSchemas:
         self._decoders: dict[DetailKey, msgspec.json.Decoder[Any]] = {}
         self._list_decoders: dict[DetailKey, msgspec.json.Decoder[Any]] = {}
         self._types: dict[DetailKey, type] = {}
+        self._depths: dict[DetailKey, int] = {}
         self._generic = msgspec.json.Decoder(dict[str, Any])
         self._generic_list = msgspec.json.Decoder(list[dict[str, Any]])
 
@@ -31,6 +78,9 @@ class DetailSchemas:
         self._types[key] = struct
         self._decoders[key] = msgspec.json.Decoder(struct)
         self._list_decoders[key] = msgspec.json.Decoder(list[struct])  # type: ignore[valid-type]
+        depth = bounded_depth(struct)
+        if depth is not None:
+            self._depths[key] = depth
 
     def decoder(self, source: str, detail_type: str) -> msgspec.json.Decoder[Any]:
         """The decoder for this pair: typed when registered, a plain object otherwise."""
@@ -39,6 +89,12 @@ class DetailSchemas:
     def list_decoder(self, source: str, detail_type: str) -> msgspec.json.Decoder[Any]:
         """Decodes a JSON array of this pair's details in one call."""
         return self._list_decoders.get((source, detail_type), self._generic_list)
+
+    def needs_scan(self, source: str, detail_type: str, max_depth: int) -> bool:
+        """Whether a detail of this pair must be scanned for depth and integer range: its
+        type does not already guarantee a depth within `max_depth` and 64-bit integers."""
+        depth = self._depths.get((source, detail_type))
+        return depth is None or depth > max_depth
 
     def registered(self) -> dict[DetailKey, type]:
         return dict(self._types)

@@ -77,20 +77,22 @@ class EventDecoder:
         and words the error), so the fast path never accepts what it would refuse.
         """
         limits = self._limits
-        if max(map(len, items)) > limits.max_event_bytes or max(
-                r.count(b"{") + r.count(b"[") for r in items) > limits.max_depth:
+        if max(map(len, items)) > limits.max_event_bytes:
             return None
-        joined = b"[" + b",".join(items) + b"]"
-        if may_hold_big_int(joined):
-            return None
+        detail_depth = limits.max_depth - 1  # the envelope is one level
         try:
-            events = self._envelopes.decode(joined)
+            events = self._envelopes.decode(b"[" + b",".join(items) + b"]")
             groups: dict[tuple[str, str], list[bytes]] = {}
             for event in events:
                 groups.setdefault((event.source, event.detail_type), []).append(event.detail)
             for (source, detail_type), details in groups.items():
-                self._schemas.list_decoder(source, detail_type).decode(
-                    b"[" + b",".join(details) + b"]")
+                joined = b"[" + b",".join(details) + b"]"
+                if self._schemas.needs_scan(source, detail_type, detail_depth) and (
+                        may_hold_big_int(joined) or max(
+                            d.count(b"{") + d.count(b"[") for d in map(bytes, details)
+                        ) > detail_depth):
+                    return None
+                self._schemas.list_decoder(source, detail_type).decode(joined)
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return None
         next_id, region, account = self._ids.next, self._region, self._account

@@ -14,7 +14,7 @@ from msgspec import Meta
 SOURCE = "vigila.fabric"
 DETAIL_TYPE = "Port Metrics"
 
-Count = Annotated[int, Meta(ge=0)]
+Count = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 NonNegative = Annotated[float, Meta(ge=0)]
 
 
