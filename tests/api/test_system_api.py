@@ -65,6 +65,11 @@ def test_openapi_lists_the_endpoints(api):
                  "/v1/log/partitions", "/v1/log/seek"):
         assert path in paths
     assert api.get("/docs").status_code == 200
+    body = api.get("/openapi.json").json()
+    schema = body["paths"]["/v1/events"]["post"]["requestBody"]["content"]["application/json"]
+    assert schema["schema"]["items"] == {"$ref": "#/components/schemas/Event"}
+    event = body["components"]["schemas"]["Event"]
+    assert event["required"] == ["source", "detail-type", "detail"]
 
 
 def test_retention_trims_log_and_store(runtime, clock):

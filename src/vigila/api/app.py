@@ -21,6 +21,7 @@ def create_app(rt: Runtime) -> FastAPI:
     app.state.authorizer = Authorizer(rt.store, rt.config.auth.required)
     for module in (ingest, events, deadletters, system):
         app.include_router(module.router)
+    _add_schemas(app, ingest.event_schemas())
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> Response:
@@ -34,3 +35,16 @@ def create_app(rt: Runtime) -> FastAPI:
                                        f"{where}: {first.get('msg', 'invalid value')}"))
 
     return app
+
+
+def _add_schemas(app: FastAPI, schemas: dict) -> None:
+    """Merge msgspec-made component schemas into the generated OpenAPI document."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {}).setdefault("schemas", {}).update(schemas)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -3,17 +3,42 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+import msgspec
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from vigila.api.deps import require, runtime
 from vigila.api.responses import ApiError, json_response
+from vigila.events.envelope import Event
 from vigila.ingest.errors import Backpressure, BodyTooLarge, IngestError, MalformedBody
 from vigila.runtime import Runtime
 
 router = APIRouter(tags=["ingest"])
+
+
+_EventSchema = Event[dict[str, Any]]
+_REF = "#/components/schemas/{name}"
+
+
+def _request_body_schema() -> dict:
+    """OpenAPI for a body FastAPI never parses: an array of `Event`, or NDJSON."""
+    return {"required": True, "content": {
+        "application/json": {"schema": {"type": "array",
+                                        "items": {"$ref": _REF.format(name="Event")}}},
+        "application/x-ndjson": {"schema": {"type": "string",
+                                            "description": "One event object per line."}},
+    }}
+
+
+def event_schemas() -> dict:
+    """The `Event` component schema, made by msgspec from the struct itself."""
+    _, components = msgspec.json.schema_components([_EventSchema], ref_template=_REF)
+    (generated,) = components.values()
+    return {"Event": generated}
+
 
 INGEST_DOC = """Append events durably. The answer comes after the commit.
 
@@ -44,7 +69,8 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 @router.post("/v1/events", summary="Ingest events", description=INGEST_DOC,
-             dependencies=[Depends(require("ingest"))])
+             dependencies=[Depends(require("ingest"))],
+             openapi_extra={"requestBody": _request_body_schema()})
 async def post_events(request: Request, rt: Runtime = Depends(runtime)) -> Response:
     started = time.perf_counter()
     metrics = rt.metrics
