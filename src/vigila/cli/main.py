@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from vigila import __version__
-from vigila.cli import apikeys, config, events, ingest, log, serve, simulate
+from vigila.cli import apikeys, config, detect, events, ingest, log, serve, simulate
 
 app = typer.Typer(help="vigila: real-time, AI-assisted observability for event streams.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -13,6 +13,7 @@ app.command()(serve.serve)
 app.command()(ingest.ingest)
 app.command()(events.events)
 app.command()(simulate.simulate)
+app.command()(detect.detect)
 app.add_typer(events.deadletters, name="deadletters")
 app.add_typer(config.app, name="config")
 app.add_typer(apikeys.app, name="apikeys")
