@@ -1,0 +1,1 @@
+"""Insights: structured judgements of triggered evidence, from an LLM or the analyst."""
