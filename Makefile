@@ -18,7 +18,8 @@ $(VENV)/.test-deps: $(BIN)/vigila pyproject.toml
 	touch $@
 
 demo: $(BIN)/vigila  ## Start the embedded server with simulated fabric traffic.
-	$(BIN)/vigila serve --data-dir $(DEMO_DIR) --port $(PORT) --simulate fabric --rate 50
+	$(BIN)/vigila serve --data-dir $(DEMO_DIR) --port $(PORT) --simulate fabric --rate 50 \
+		--faults random:20
 
 test: $(VENV)/.test-deps  ## Lint and run the whole test suite.
 	$(BIN)/ruff check src tests bench

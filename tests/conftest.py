@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.receiver import Receiver
 from tests.support import T0, make_config
 from vigila.api.app import create_app
 from vigila.clock import ManualClock
@@ -36,3 +37,11 @@ def started(runtime: Runtime) -> Iterator[Runtime]:
 def client(started: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(started), raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A real local HTTP receiver (see `tests.receiver`)."""
+    r = Receiver()
+    yield r
+    r.stop()

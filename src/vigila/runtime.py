@@ -5,27 +5,52 @@ It is the only place that picks adapters; the core modules never import one.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 from opentelemetry.sdk.trace.export import SpanExporter
 
+from vigila.alarms.errors import AlarmValidationError
+from vigila.alarms.evaluator import AlarmEvaluator
+from vigila.alarms.selfmon import self_monitoring_alarms
+from vigila.alarms.service import AlarmDefinition, AlarmService, parse_alarm
 from vigila.clock import Clock, SystemClock
+from vigila.config.loader import ConfigError
 from vigila.config.schema import Config
 from vigila.ingest.decoder import EventDecoder
 from vigila.ingest.service import IngestService
-from vigila.log.base import AppendResult
+from vigila.log.base import AppendResult, LogEntry
 from vigila.log.sqlite import SqliteLog
 from vigila.log.writer import LogWriter
-from vigila.packs.base import load_packs, register_schemas
+from vigila.metrics.datapoint import Datapoint
+from vigila.metrics.declare import MetricExtractor
+from vigila.metrics.engine import MetricsEngine
+from vigila.metrics.rollup import RollupConfig
+from vigila.packs.base import BareRoute, load_packs, register_schemas
+from vigila.pipeline.processor import Processor
 from vigila.pipeline.runner import BatchStats, PipelineRunner, RunnerThread
+from vigila.routing.model import Rule
+from vigila.routing.outbox import Backoff, Dispatcher, OutboxEntry
+from vigila.routing.router import Router
+from vigila.routing.targets import TargetDelivery
+from vigila.routing.transform import payload
+from vigila.store.base import StoredRule
 from vigila.store.sqlite import SqliteStore
 from vigila.telemetry.metrics import EngineMetrics, LagSnapshot
 from vigila.telemetry.tracing import make_tracer_provider, tracer
 
+log = logging.getLogger("vigila")
 PIPELINE_GROUP = "pipeline"
+TICK_SECONDS = 2.0
+_rule_decoder = msgspec.json.Decoder(Rule)
+
+
+class RuleConflict(ValueError):
+    """A pack or config rule cannot be changed over the API."""
 MAINTENANCE_SECONDS = 3600.0
 
 
@@ -52,9 +77,34 @@ class Runtime:
         self._heads_lock = threading.Lock()
         self.writer = LogWriter(self.log, max_events=config.log.append_batch_max,
                                 on_commit=self._committed)
+        self.router = Router(region=config.region, account=config.account)
+        self._rules_version = self.store.rules_version()
+        self.router.replace(rule for rule, _ in self.rules().values())
+        self.delivery = TargetDelivery(
+            put_outputs=self.store.put_outputs, append=self._append_routed,
+            max_hops=config.routing.max_hops, region=config.region, account=config.account)
+        self.dispatcher = Dispatcher(
+            self.store, self.delivery, self.clock,
+            backoff=Backoff(config.routing.retry_base_seconds, config.routing.retry_max_seconds),
+            on_result=self._delivered)
+        m = config.metrics
+        self.metrics_engine = MetricsEngine(self.clock, self.store, RollupConfig(
+            retention_10s=m.retention_10s_hours * 3600, retention_1m=m.retention_1m_hours * 3600,
+            retention_1h=m.retention_1h_days * 86_400, allowed_lateness=m.allowed_lateness_seconds,
+            max_series_per_metric=m.max_series_per_metric, max_series=m.max_series))
+        self.metrics_engine.restore()
+        self._extractor = MetricExtractor([m for p in self.packs for m in p.metrics],
+                                          config.environment)
+        self.alarms = AlarmService(
+            AlarmEvaluator(self.clock, self.metrics_engine.aggregator, region=config.region,
+                           account=config.account,
+                           late_data_delay=config.alerting.late_data_delay_seconds),
+            lock=self.metrics_engine.lock, publish=self._publish_events, act=self._act)
+        self.alarms.load(self._alarm_definitions())
         self.workers = self._make_workers()
         self._stop = threading.Event()
         self._started = False
+        self._self_totals: dict[str, float] = {}
         self._maintenance = threading.Thread(target=self._maintain, name="maintenance",
                                              daemon=True)
 
@@ -63,13 +113,26 @@ class Runtime:
         workers = []
         for index in range(count):
             runner = PipelineRunner(
-                self.log, self.store, [p for pack in self.packs for p in pack.processors()],
+                self.log, self.store, self._processors(),
                 self.schemas, self.clock, group=PIPELINE_GROUP,
                 batch_size=self.config.pipeline.batch_size, on_batch=self._processed,
-                tracer=self.tracer, on_append=self._committed)
+                tracer=self.tracer, on_append=self._committed, router=self.router,
+                metrics=self._extractor, on_metrics=self.metrics_engine.add)
             owned = range(index, self.log.partitions, count)
             workers.append(RunnerThread(runner, owned, self.config.pipeline.idle_wait_seconds))
         return workers
+
+    def _processors(self) -> list[Processor]:
+        """Fresh processors of every pack, from its validated `pack_settings`."""
+        built = []
+        for pack in self.packs:
+            settings = self.config.pack_settings.get(pack.name, {})
+            try:
+                built += pack.processors(settings)
+            except msgspec.ValidationError as exc:
+                raise ConfigError(f"invalid configuration: pack_settings.{pack.name}: {exc}"
+                                  ) from None
+        return built
 
     def start(self, *, pipeline: bool = True) -> None:
         """Start the log writer and, unless `pipeline` is False, the workers and retention."""
@@ -78,6 +141,7 @@ class Runtime:
         if pipeline:
             for worker in self.workers:
                 worker.start()
+            self.dispatcher.worker.start()
             self._maintenance.start()
 
     def stop(self) -> None:
@@ -86,8 +150,9 @@ class Runtime:
         if self._started:
             self.writer.stop()
             for worker in self.workers:
-                if worker.alive:
-                    worker.stop()
+                worker.stop()
+            self.dispatcher.worker.stop()
+        self.delivery.close()
         self.tracer_provider.shutdown()
         self.log.close()
         self.store.close()
@@ -107,6 +172,69 @@ class Runtime:
         self.metrics.processed.labels(str(stats.partition)).inc(stats.records)
         self.metrics.process_dead_letters.inc(stats.dead_letters)
         self.metrics.process_seconds.observe(stats.seconds)
+        if stats.routed:
+            self.metrics.routed.inc(stats.routed)
+            self.dispatcher.worker.wake()
+
+    def _delivered(self, target: str, ok: bool) -> None:
+        self.metrics.deliveries.labels(target, "delivered" if ok else "failed").inc()
+
+    def _append_routed(self, entries: list[LogEntry]) -> AppendResult:
+        result = self.log.append(entries)
+        self._committed([result])
+        return result
+
+    def bare_route(self, pack: str, route: str) -> BareRoute | None:
+        """The bare-details ingest route `route` of a loaded pack, if it declares one."""
+        found = next((p for p in self.packs if p.name == pack), None)
+        return found.bare_routes.get(route) if found else None
+
+    # -- rules ----------------------------------------------------------------------------
+
+    def rules(self) -> dict[str, tuple[Rule, str]]:
+        """Every rule and where it comes from: `pack:<name>`, `config` or `api`."""
+        found: dict[str, tuple[Rule, str]] = {}
+        for pack in self.packs:
+            for rule in pack.rules:
+                found[rule.name] = (rule, f"pack:{pack.name}")
+        for rule in self.config.rules:
+            found[rule.name] = (rule, "config")
+        critical = self.config.alerting.critical_insight_targets
+        if critical:
+            found.setdefault("critical-insights", (Rule(
+                name="critical-insights",
+                description="Critical insights to the targets of alerting.critical_insight_targets",
+                pattern={"source": ["vigila.insights"], "detail-type": ["Critical Insight"]},
+                targets=[self.config.targets[name] for name in critical]), "builtin"))
+        for stored in self.store.stored_rules():
+            found.setdefault(stored.name, (_rule_decoder.decode(stored.spec), "api"))
+        return found
+
+    def put_rule(self, rule: Rule) -> str:
+        """Create or replace an API-managed rule; returns `created` or `replaced`.
+
+        Raises `RuleConflict` for the name of a pack or config rule, `PatternError` for
+        an invalid pattern (nothing is stored then).
+        """
+        current = self.rules()
+        if rule.name in current and current[rule.name][1] != "api":
+            raise RuleConflict(f"rule {rule.name!r} comes from {current[rule.name][1]} and "
+                               "cannot be changed over the API")
+        rules = {name: r for name, (r, _) in current.items()}
+        rules[rule.name] = rule
+        self.router.replace(rules.values())
+        self.store.put_rule(StoredRule(rule.name, msgspec.json.encode(rule),
+                                       int(self.clock.now() * 1000)))
+        return "replaced" if rule.name in current else "created"
+
+    def delete_rule(self, name: str) -> bool:
+        current = self.rules()
+        if name in current and current[name][1] != "api":
+            raise RuleConflict(f"rule {name!r} comes from {current[name][1]} and cannot be "
+                               "deleted over the API")
+        deleted = self.store.delete_rule(name)
+        self.router.replace(r for n, (r, _) in current.items() if n != name)
+        return deleted
 
     def positions(self) -> dict[int, int]:
         """Next offset to process, per partition."""
@@ -182,7 +310,124 @@ class Runtime:
         cutoff_ms = int((self.clock.now() - self.config.log.retention_days * 86_400) * 1000)
         return self.log.trim(cutoff_ms) + self.store.trim(cutoff_ms)
 
+    def reload_rules(self) -> bool:
+        """Pick up rules another process (the CLI) wrote to the store; True if any changed."""
+        version = self.store.rules_version()
+        if version == self._rules_version:
+            return False
+        self._rules_version = version
+        self.router.replace(rule for rule, _ in self.rules().values())
+        return True
+
+    def self_datapoints(self) -> list[Datapoint]:
+        """vigila's own health as metrics in `Vigila/{environment}` (for its alarms)."""
+        now = self.clock.now()
+        namespace = f"Vigila/{self.config.environment}"
+        sample = self.metrics.registry.get_sample_value
+        totals = {
+            "IngestAccepted": sample("vigila_ingest_events_total", {"outcome": "accepted"}),
+            "IngestRejected": sample("vigila_ingest_events_total", {"outcome": "rejected"}),
+            "NotificationFailures": sum(
+                sample("vigila_route_deliveries_total", {"target": t, "outcome": "failed"})
+                or 0 for t in ("WebhookTarget", "FileTarget", "StoreTarget", "BusTarget")),
+        }
+        points = []
+        for name, total in totals.items():
+            total = total or 0.0
+            points.append(Datapoint(namespace, name, {}, now,
+                                    total - self._self_totals.get(name, 0.0)))
+            self._self_totals[name] = total
+        lags = self.lag()
+        points += [
+            Datapoint(namespace, "ConsumerLagRecords", {}, now,
+                      float(sum(x.head - x.position for x in lags))),
+            Datapoint(namespace, "IteratorAgeSeconds", {}, now,
+                      max((x.iterator_age for x in lags), default=0.0)),
+            Datapoint(namespace, "DeadLetters", {}, now,
+                      float(self.store.count_dead_letters())),
+        ]
+        return points
+
+    def tick(self) -> None:
+        """Periodic work: self-metrics, metric buckets, alarms, rules written elsewhere."""
+        self.metrics_engine.add(self.self_datapoints())
+        self.metrics_engine.tick()
+        self.alarms.tick()
+        self.reload_rules()
+
+    # -- alarms ---------------------------------------------------------------------------
+
+    def _alarm_definitions(self) -> list[tuple[AlarmDefinition, str]]:
+        found: list[tuple[AlarmDefinition, str]] = []
+        alerting = self.config.alerting
+        if alerting.self_monitoring:
+            metric, composite = self_monitoring_alarms(self.config.environment,
+                                                       alerting.self_monitoring_actions)
+            found += [(a, "builtin") for a in [*metric, *composite]]
+        for pack in self.packs:
+            found += [(a, f"pack:{pack.name}") for a in pack.alarms]
+        try:
+            found += [(parse_alarm(spec), "config") for spec in self.config.alarms]
+        except AlarmValidationError as exc:
+            raise ConfigError(f"invalid configuration: alarms: {exc}") from None
+        found += [(parse_alarm(msgspec.json.decode(spec)), "api")
+                  for spec in self.store.stored_alarms()]
+        for alarm, origin in found:
+            self.check_actions(alarm, origin)
+        return found
+
+    def check_actions(self, alarm: AlarmDefinition, origin: str = "api") -> None:
+        """Every action must name a target declared under `[targets]`."""
+        actions = {*alarm.alarm_actions, *alarm.ok_actions, *alarm.insufficient_data_actions}
+        unknown = sorted(actions - set(self.config.targets))
+        if unknown:
+            raise ConfigError(
+                f"alarm {alarm.name!r} ({origin}) names unknown action target(s) {unknown}; "
+                f"declared targets: {sorted(self.config.targets) or 'none'}")
+
+    def put_alarm(self, alarm: AlarmDefinition) -> str:
+        """Create or replace an API-managed alarm, persisted for restarts."""
+        self.check_actions(alarm)
+        outcome = self.alarms.put(alarm)
+        self.store.put_alarm(alarm.name, msgspec.json.encode(alarm),
+                             int(self.clock.now() * 1000))
+        return outcome
+
+    def delete_alarm(self, name: str) -> None:
+        self.alarms.delete(name)
+        self.store.delete_alarm(name)
+
+    def _publish_events(self, events: list[dict]) -> None:
+        """Internal events go through the same decoder as ingested ones, then the log."""
+        now = self.clock.now()
+        stamp = datetime.fromtimestamp(now, UTC)
+        entries = [self.ingest.decoder.decode_item(msgspec.json.encode(e), i, stamp,
+                                                   int(now * 1000))
+                   for i, e in enumerate(events)]
+        self._append_routed(entries)
+
+    def _act(self, event: dict, targets: list[str]) -> None:
+        now_ms = int(self.clock.now() * 1000)
+        alarm = event.get("detail", {}).get("alarmName", "")
+        entries = []
+        for name in targets:
+            target = self.config.targets[name]
+            entries.append(OutboxEntry(
+                key=f"alarm/{name}/{event['id']}", rule=f"alarm:{alarm}",
+                target=msgspec.json.encode(target), event_id=event["id"],
+                payload=payload(target, event, rule=f"alarm:{alarm}"), hops=0,
+                created_ms=now_ms, due_ms=now_ms))
+        self.store.enqueue_outbox(entries)
+        self.dispatcher.worker.wake()
+
     def _maintain(self) -> None:
+        next_trim = 0.0
         while not self._stop.is_set():
-            self.enforce_retention()
-            self._stop.wait(MAINTENANCE_SECONDS)
+            if self.clock.now() >= next_trim:
+                self.enforce_retention()
+                next_trim = self.clock.now() + MAINTENANCE_SECONDS
+            try:
+                self.tick()
+            except Exception:  # keep maintaining; the next tick retries
+                log.exception("maintenance tick failed")
+            self._stop.wait(TICK_SECONDS)

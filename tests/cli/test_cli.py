@@ -7,7 +7,7 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from tests.support import drain, make_config, plain_event
+from tests.support import body, drain, make_config, plain_event
 from vigila import __version__
 from vigila.api.app import create_app
 from vigila.cli.main import app
@@ -156,12 +156,123 @@ def test_ingest_and_simulate_over_http(tmp_path, server):
     summary = json.loads(run("ingest", f, "--url", url, "--batch-size", "7", "--json").output)
     assert summary["totals"]["accepted"] == 30
     run("simulate", "fabric", "--to", url, "--count", "40", "--rate", "1000", "--nodes", "4")
+    from vigila.store.base import EventQuery
+
+    def ingested() -> int:
+        return sum(len(rt.store.query_events(EventQuery(detail_type=t, limit=1000)).items)
+                   for t in ("Order Placed", "Port Metrics"))
+
     deadline = time.monotonic() + 10
-    while rt.store.count_events() < 70 and time.monotonic() < deadline:
+    while ingested() < 70 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert rt.store.count_events() == 70
+    assert ingested() == 70
 
 
 def test_serve_refuses_unknown_simulated_pack(data):
     result = run("serve", "--data-dir", data, "--simulate", "nopack", ok=False)
     assert result.exit_code == 2 and "unknown pack 'nopack'" in result.output
+
+
+def test_rules_cli(tmp_path, data):
+    pattern = tmp_path / "p.json"
+    pattern.write_text('{"detail": {"n": [{"numeric": [">", 10]}]}}')
+    event = tmp_path / "e.json"
+    event.write_text('{"source": "s", "detail": {"n": 5}}')
+    result = run("rules", "test", "--pattern", pattern, "--event", event, ok=False)
+    assert result.exit_code == 1 and "no match" in result.output and "detail.n" in result.output
+    event.write_text('{"source": "s", "detail": {"n": 50}}')
+    assert "match" in run("rules", "test", "--pattern", pattern, "--event", event).output
+    pattern.write_text('{"detail": "oops"}')
+    assert run("rules", "test", "--pattern", pattern, "--event", event,
+               ok=False).exit_code == 2
+
+    rule = tmp_path / "rule.json"
+    rule.write_text('{"name": "big", "pattern": {"detail": {"n": [{"numeric": [">", 10]}]}},'
+                    ' "targets": [{"type": "store", "collection": "big"}]}')
+    assert "created rule big" in run("rules", "add", rule, "--data-dir", data).output
+    listed = json.loads(run("rules", "list", "--data-dir", data, "--json").output)
+    assert [(r["name"], r["origin"]) for r in listed] == [("big", "api")]
+    run("rules", "remove", "big", "--data-dir", data)
+    assert run("rules", "remove", "big", "--data-dir", data, ok=False).exit_code == 1
+    rule.write_text('{"name": "bad", "pattern": {"detail": 3}}')
+    assert run("rules", "add", rule, "--data-dir", data, ok=False).exit_code == 2
+
+
+def test_a_running_server_picks_up_rules_added_by_the_cli(tmp_path, server):
+    _, rt = server
+    rule = tmp_path / "rule.json"
+    rule.write_text('{"name": "cli-rule", "pattern": {"source": ["x"]}}')
+    run("rules", "add", rule, "--data-dir", rt.config.data_dir)
+    assert rt.reload_rules()
+    assert "cli-rule" in rt.router.rules
+
+
+def test_metrics_cli(tmp_path, data):
+    from vigila.clock import ManualClock
+    from vigila.packs.fabric.simulator import simulate
+
+    start = time.time() // 60 * 60 - 1200  # recent enough to be kept, closed by now
+    events = list(simulate(nodes=2, ports=1, seed=1, start=start, interval=10.0, count=2 * 30))
+    clock = ManualClock(start)
+    rt = Runtime(make_config(data), clock=clock)
+    rt.ingest.ingest(body(events), rt.log.append, rt.store.add_dead_letters)
+    drain(rt)
+    clock.set(time.time())
+    rt.tick()
+    rt.stop()
+    listed = json.loads(run("metrics", "list", "--data-dir", data, "--json").output)
+    assert {"namespace": "Fabric/dev", "name": "Utilization",
+            "dimensions": {"Cluster": "cluster-a"}} in listed
+    rows = json.loads(run("metrics", "query", "--namespace", "Fabric/dev", "--name",
+                          "Utilization", "--dimension", "Cluster=cluster-a", "--statistic",
+                          "SampleCount", "--period", "60", "--minutes", "30", "--data-dir",
+                          data, "--json").output)
+    assert sum(r["value"] for r in rows) == 60
+    bad = run("metrics", "query", "--namespace", "x", "--name", "y", "--statistic", "p101",
+              "--data-dir", data, ok=False)
+    assert bad.exit_code == 2
+
+
+def test_alarms_cli_against_a_server(server):
+    url, _ = server
+    listed = json.loads(run("alarms", "list", "--url", url, "--json").output)
+    names = [a["name"] for a in listed]
+    assert any(n.endswith("processing-health") for n in names)
+    name = next(n for n in names if n.endswith("dead-letter-growth"))
+    assert name in run("alarms", "describe", name, "--url", url).output
+    assert "ALARM" in run("alarms", "set-state", name, "ALARM", "--reason", "drill",
+                          "--url", url).output
+    history = json.loads(run("alarms", "history", name, "--url", url, "--json").output)
+    assert history[0]["summary"].endswith("to ALARM")
+    assert run("alarms", "set-state", "nope", "OK", "--url", url, ok=False).exit_code == 2
+    assert run("alarms", "list", "--url", "http://127.0.0.1:9", ok=False).exit_code == 1
+
+
+def test_insights_cli(tmp_path, data):
+    from vigila.clock import ManualClock
+    from vigila.packs.fabric.simulator import simulate
+
+    events = list(simulate(nodes=4, ports=2, seed=4, start=1_790_000_000.0, interval=10.0,
+                           count=8 * 200, faults="connection_instability@3:1200+120*1.0"))
+    rt = Runtime(make_config(data), clock=ManualClock(1_790_000_000.0))
+    rt.ingest.ingest(body(events), rt.log.append, rt.store.add_dead_letters)
+    while drain(rt):
+        pass
+    rt.stop()
+    items = json.loads(run("insights", "--data-dir", data, "--json", "--min-risk", "80").output)
+    assert [i["prediction_type"] for i in items] == ["connection_instability"]
+    every = json.loads(run("insights", "--data-dir", data, "--json").output)
+    assert f"{len(every)} insights" in run("insights", "--data-dir", data).output
+
+
+def test_eval_cli(tmp_path):
+    dataset = tmp_path / "labelled.ndjson"
+    run("simulate", "fabric", "--nodes", "8", "--ports", "2", "--count", "16000", "--faults",
+        "random:12", "--seed", "21", "--start", "1790000000", "--out", dataset)
+    scores = json.loads(run("eval", "fabric", "--dataset", dataset, "--json").output)
+    assert scores["incidents"] >= 10 and scores["type_accuracy"] >= 0.9
+    assert scores["risk_mae"] <= 8
+    unlabelled = tmp_path / "plain.ndjson"
+    run("simulate", "fabric", "--count", "50", "--out", unlabelled)
+    assert run("eval", "fabric", "--dataset", unlabelled, ok=False).exit_code == 2
+    assert run("eval", "payments", "--dataset", dataset, ok=False).exit_code == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -13,7 +14,10 @@ from starlette.concurrency import run_in_threadpool
 from vigila.api.deps import require, runtime
 from vigila.api.responses import ApiError, json_response
 from vigila.events.envelope import Event
+from vigila.ingest.body import split_items
 from vigila.ingest.errors import Backpressure, BodyTooLarge, IngestError, MalformedBody
+from vigila.ingest.service import Prepared
+from vigila.ingest.wrap import wrap_details
 from vigila.runtime import Runtime
 
 router = APIRouter(tags=["ingest"])
@@ -72,6 +76,35 @@ async def read_body(request: Request, limit: int) -> bytes:
              dependencies=[Depends(require("ingest"))],
              openapi_extra={"requestBody": _request_body_schema()})
 async def post_events(request: Request, rt: Runtime = Depends(runtime)) -> Response:
+    return await _ingest(request, rt, rt.ingest.prepare)
+
+
+@router.post("/v1/packs/{pack}/{route}", summary="Ingest a pack's details without envelopes",
+             dependencies=[Depends(require("ingest"))])
+async def post_bare(pack: str, route: str, request: Request,
+                    rt: Runtime = Depends(runtime)) -> Response:
+    """A JSON array (or NDJSON) of a pack's detail objects, e.g. fabric port metrics on
+    `/v1/packs/fabric/metrics`; each is wrapped in an envelope, then ingested as usual.
+    Errors name paths in the body as sent (`$[3].utilization`)."""
+    bare = rt.bare_route(pack, route)
+    if bare is None:
+        raise ApiError(404, "not_found", f"pack {pack!r} has no ingest route {route!r}")
+
+    def prepare(body: bytes, content_type: str | None, encoding: str | None) -> Prepared:
+        items = split_items(body, content_type, encoding, rt.config.ingest)
+        prepared = rt.ingest.prepare_items(
+            wrap_details(items, bare.source, bare.detail_type, bare.resource_field))
+        for rejection in prepared.batch.rejected:
+            rejection.error = rejection.error.replace(f"$[{rejection.index}].detail",
+                                                      f"$[{rejection.index}]")
+        prepared.items = items
+        return prepared
+
+    return await _ingest(request, rt, prepare)
+
+
+async def _ingest(request: Request, rt: Runtime,
+                  prepare: Callable[[bytes, str | None, str | None], Prepared]) -> Response:
     started = time.perf_counter()
     metrics = rt.metrics
     with rt.tracer.start_as_current_span("ingest") as span:
@@ -81,7 +114,7 @@ async def post_events(request: Request, rt: Runtime = Depends(runtime)) -> Respo
             body = await read_body(request, rt.config.ingest.max_body_bytes)
             with rt.tracer.start_as_current_span("decode"):
                 prepared = await run_in_threadpool(
-                    rt.ingest.prepare, body, request.headers.get("content-type"),
+                    prepare, body, request.headers.get("content-type"),
                     request.headers.get("content-encoding"))
         except IngestError as exc:
             metrics.ingest_rejects.labels(exc.reason).inc()

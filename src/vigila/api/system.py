@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from vigila import __version__
+from vigila.api.bodies import decode_body
 from vigila.api.deps import require, runtime
 from vigila.api.responses import ApiError, json_response
 from vigila.runtime import Runtime
@@ -62,10 +63,10 @@ class SeekRequest(msgspec.Struct, forbid_unknown_fields=True):
 @router.post("/v1/log/seek", summary="Replay or skip: move the pipeline's positions",
              description=SeekRequest.__doc__, dependencies=[Depends(require("admin"))])
 async def seek(request: Request, rt: Runtime = Depends(runtime)) -> Response:
+    body = await decode_body(request, SeekRequest, reason="bad_seek")
     try:
-        body = msgspec.json.decode(await request.body(), type=SeekRequest)
         positions = rt.seek_positions(to=body.to, offsets=body.offsets)
-    except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+    except ValueError as exc:
         raise ApiError(400, "bad_seek", str(exc)) from None
     rt.seek(positions)
     return json_response({"positions": positions})

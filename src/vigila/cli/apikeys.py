@@ -17,8 +17,8 @@ from vigila.cli.common import (
     fail,
     print_json,
     print_table,
+    runtime_at,
 )
-from vigila.cli.events import open_runtime
 
 app = typer.Typer(help="Manage API keys (stored hashed).", no_args_is_help=True)
 
@@ -31,16 +31,14 @@ def create(
     data_dir: DataDir = None, profile: Profile = None, config: ConfigFile = None,
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
-    rt = open_runtime(profile, config, data_dir)
-    try:
-        token = create_key(rt.store, name, scope or ["ingest", "read"],
-                           int(rt.clock.now() * 1000))
-    except ValueError as exc:
-        raise fail(str(exc), 2) from None
-    except Exception as exc:  # sqlite3.IntegrityError: the name exists
-        raise fail(f"cannot create key {name!r}: {exc}") from None
-    finally:
-        rt.stop()
+    with runtime_at(profile, config, data_dir) as rt:
+        try:
+            token = create_key(rt.store, name, scope or ["ingest", "read"],
+                               int(rt.clock.now() * 1000))
+        except ValueError as exc:
+            raise fail(str(exc), 2) from None
+        except Exception as exc:  # sqlite3.IntegrityError: the name exists
+            raise fail(f"cannot create key {name!r}: {exc}") from None
     typer.echo(token)
     console.print("[dim]store it now: it cannot be shown again[/dim]", highlight=False)
 
@@ -49,11 +47,8 @@ def create(
 def list_keys(data_dir: DataDir = None, profile: Profile = None, config: ConfigFile = None,
               json: Json = False) -> None:
     """List keys (names, prefixes and scopes; never the keys)."""
-    rt = open_runtime(profile, config, data_dir)
-    try:
+    with runtime_at(profile, config, data_dir) as rt:
         keys = rt.store.api_keys()
-    finally:
-        rt.stop()
     if json:
         print_json(keys)
         return
@@ -71,11 +66,8 @@ def list_keys(data_dir: DataDir = None, profile: Profile = None, config: ConfigF
 def revoke(name: str, data_dir: DataDir = None, profile: Profile = None,
            config: ConfigFile = None) -> None:
     """Revoke a key: requests using it get 401 from then on."""
-    rt = open_runtime(profile, config, data_dir)
-    try:
+    with runtime_at(profile, config, data_dir) as rt:
         done = rt.store.revoke_api_key(name, int(rt.clock.now() * 1000))
-    finally:
-        rt.stop()
     if not done:
         raise fail(f"no active key named {name!r}")
     console.print(f"revoked {name}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vigila.config import ConfigError, EffectiveConfig, load_effective
+from vigila.runtime import Runtime
 
 console = Console()
 err_console = Console(stderr=True)
@@ -35,6 +38,22 @@ def settings(profile: str | None, config: Path | None, data_dir: Path | None,
         err_console.print(f"[red]configuration error:[/red] {exc}", soft_wrap=True,
                           highlight=False)
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def runtime_at(profile: str | None, config: Path | None,
+               data_dir: Path | None) -> Iterator[Runtime]:
+    """A runtime over the data directory, not started (for reading and one-off writes),
+    closed on the way out."""
+    try:
+        rt = Runtime(settings(profile, config, data_dir).config)
+    except ValueError as exc:  # a bad pack setting, rule or alarm; a partition mismatch
+        err_console.print(f"[red]error:[/red] {exc}", soft_wrap=True, highlight=False)
+        raise typer.Exit(2) from None
+    try:
+        yield rt
+    finally:
+        rt.stop()
 
 
 def print_json(value: Any) -> None:

@@ -18,16 +18,10 @@ from vigila.cli.common import (
     fail,
     print_json,
     print_table,
-    settings,
+    runtime_at,
 )
 from vigila.ingest.replay import replay_dead_letters
-from vigila.runtime import Runtime
 from vigila.store.base import EventQuery
-
-
-def open_runtime(profile: str | None, config, data_dir) -> Runtime:  # type: ignore[no-untyped-def]
-    """A runtime over the data directory, not started: for reading and one-off writes."""
-    return Runtime(settings(profile, config, data_dir).config)
 
 
 def _parse_time(value: str | None, option: str) -> int | None:
@@ -55,14 +49,11 @@ def events(
     json: Json = False,
 ) -> None:
     """List stored events, newest first."""
-    rt = open_runtime(profile, config, data_dir)
-    try:
+    with runtime_at(profile, config, data_dir) as rt:
         page = rt.store.query_events(EventQuery(
             source=source, detail_type=detail_type, resource=resource,
             start_ms=_parse_time(since, "--since"), end_ms=_parse_time(until, "--until"),
             limit=limit))
-    finally:
-        rt.stop()
     if json:
         print_json([msgspec.Raw(e.data) for e in page.items])
         return
@@ -85,11 +76,8 @@ def list_dead_letters(
     json: Json = False,
 ) -> None:
     """List dead letters, newest first."""
-    rt = open_runtime(profile, config, data_dir)
-    try:
+    with runtime_at(profile, config, data_dir) as rt:
         page = rt.store.dead_letters(stage=stage, include_replayed=all_, limit=limit)
-    finally:
-        rt.stop()
     views = [letter_view(x) for x in page.items]
     if json:
         print_json(views)
@@ -108,8 +96,7 @@ def replay(
     json: Json = False,
 ) -> None:
     """Send dead letters through ingest (or back to the pipeline) again."""
-    rt = open_runtime(profile, config, data_dir)
-    try:
+    with runtime_at(profile, config, data_dir) as rt:
         if ids:
             letters = rt.store.get_dead_letters(ids)
         else:
@@ -117,8 +104,6 @@ def replay(
         outcomes = replay_dead_letters(
             letters, rt.ingest.decoder,
             lambda entries, dedup: rt.log.append(entries, dedup=dedup), rt.store, rt.clock)
-    finally:
-        rt.stop()
     if json:
         print_json(outcomes)
         return

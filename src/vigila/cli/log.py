@@ -15,8 +15,8 @@ from vigila.cli.common import (
     fail,
     print_json,
     print_table,
+    runtime_at,
 )
-from vigila.cli.events import open_runtime
 
 app = typer.Typer(help="Inspect the log and move the pipeline's positions.",
                   no_args_is_help=True)
@@ -26,11 +26,8 @@ app = typer.Typer(help="Inspect the log and move the pipeline's positions.",
 def partitions(data_dir: DataDir = None, profile: Profile = None, config: ConfigFile = None,
                json: Json = False) -> None:
     """Offsets, lag and iterator age per partition."""
-    rt = open_runtime(profile, config, data_dir)
-    try:
+    with runtime_at(profile, config, data_dir) as rt:
         lags = rt.lag()
-    finally:
-        rt.stop()
     rows = [{"partition": x.partition, "next": x.head, "position": x.position,
              "lag": x.head - x.position, "iterator_age_seconds": round(x.iterator_age, 3)}
             for x in lags]
@@ -55,12 +52,10 @@ def seek(
             offsets = {int(p): int(o) for p, _, o in (item.partition("=") for item in offset)}
     except ValueError:
         raise fail("--offset takes PARTITION=OFFSET, e.g. --offset 0=1200", 2) from None
-    rt = open_runtime(profile, config, data_dir)
-    try:
-        positions = rt.seek_positions(to=to, offsets=offsets)
-        rt.store.set_checkpoints("pipeline", positions)
-    except ValueError as exc:
-        raise fail(str(exc), 2) from None
-    finally:
-        rt.stop()
+    with runtime_at(profile, config, data_dir) as rt:
+        try:
+            positions = rt.seek_positions(to=to, offsets=offsets)
+            rt.store.set_checkpoints("pipeline", positions)
+        except ValueError as exc:
+            raise fail(str(exc), 2) from None
     console.print("pipeline positions: " + ", ".join(f"{p}={o}" for p, o in positions.items()))

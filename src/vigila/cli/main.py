@@ -5,7 +5,21 @@ from __future__ import annotations
 import typer
 
 from vigila import __version__
-from vigila.cli import apikeys, config, detect, events, ingest, log, serve, simulate
+from vigila.cli import (
+    alarms,
+    apikeys,
+    config,
+    detect,
+    evaluate,
+    events,
+    ingest,
+    insights,
+    log,
+    metrics,
+    rules,
+    serve,
+    simulate,
+)
 
 app = typer.Typer(help="vigila: real-time, AI-assisted observability for event streams.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -14,10 +28,15 @@ app.command()(ingest.ingest)
 app.command()(events.events)
 app.command()(simulate.simulate)
 app.command()(detect.detect)
+app.command()(insights.insights)
+app.command("eval")(evaluate.evaluate)
 app.add_typer(events.deadletters, name="deadletters")
 app.add_typer(config.app, name="config")
 app.add_typer(apikeys.app, name="apikeys")
 app.add_typer(log.app, name="log")
+app.add_typer(rules.app, name="rules")
+app.add_typer(metrics.app, name="metrics")
+app.add_typer(alarms.app, name="alarms")
 
 
 @app.command()

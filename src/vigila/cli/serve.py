@@ -26,6 +26,8 @@ def serve(
     simulate: Annotated[list[str] | None, typer.Option(
         help="Feed simulated traffic of this pack (repeatable).")] = None,
     rate: Annotated[float, typer.Option(help="Simulated events per second.")] = 50.0,
+    faults: Annotated[str, typer.Option(
+        help="Incidents the simulator injects, e.g. random:20 (per hour).")] = "",
 ) -> None:
     """Run the embedded server: ingest, pipeline, API."""
     effective = settings(profile, config, data_dir, **{"server.host": host, "server.port": port})
@@ -35,10 +37,15 @@ def serve(
         rt = Runtime(cfg)
     except (UnknownPack, ValueError) as exc:
         raise fail(str(exc), 2) from None
+    try:
+        sources = [SimulatedSource(pack, _in_process_sink(rt), rate=rate, faults=faults)
+                   for pack in sim_packs]
+    except ValueError as exc:
+        rt.stop()
+        raise fail(str(exc), 2) from None
     server = uvicorn.Server(uvicorn.Config(create_app(rt), host=cfg.server.host,
                                            port=cfg.server.port, log_level="warning",
                                            access_log=False))
-    sources = [SimulatedSource(pack, _in_process_sink(rt), rate=rate) for pack in sim_packs]
     threading.Thread(target=_announce, args=(server, cfg.environment, sources), daemon=True
                      ).start()
     rt.start()

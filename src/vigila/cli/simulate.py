@@ -13,7 +13,7 @@ import typer
 
 from vigila.cli.common import console, fail
 from vigila.packs.base import UnknownPack, load_packs
-from vigila.simulate.source import event_stream, paced_batches
+from vigila.simulate.source import event_stream, paced_batches, primed
 
 
 def simulate(
@@ -26,6 +26,9 @@ def simulate(
     ports: Annotated[int, typer.Option(min=1, max=64)] = 2,
     start: Annotated[float | None, typer.Option(
         help="Simulated start, Unix seconds (default: now).")] = None,
+    faults: Annotated[str, typer.Option(
+        help="Incidents to inject: TYPE@PORT:START+DURATION[*SEVERITY] items and/or "
+             "random:N, comma-separated (see docs/packs/fabric.md).")] = "",
     to: Annotated[str | None, typer.Option("--to", help="POST batches to this server.")]
     = None,
     out: Annotated[Path | None, typer.Option(help="Write NDJSON here ('-' for stdout).")]
@@ -36,7 +39,8 @@ def simulate(
     try:
         (chosen,) = load_packs([pack])
         events = event_stream(chosen, start=time.time() if start is None else start, rate=rate,
-                              seed=seed, nodes=nodes, ports=ports, count=count)
+                              seed=seed, nodes=nodes, ports=ports, count=count, faults=faults)
+        events = primed(events)
     except (UnknownPack, ValueError) as exc:
         raise fail(str(exc), 2) from None
     if to is None:

@@ -148,7 +148,8 @@ def _apply(target: dict[str, Any], sources: dict[str, str], layer: Mapping[str, 
            label: str, prefix: str = "") -> None:
     for key, value in layer.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and key in SECTIONS and not prefix:
+        if isinstance(value, dict) and (key in SECTIONS or key == "pack_settings" or (
+                prefix.startswith("pack_settings."))):
             _apply(target.setdefault(key, {}), sources, value, label, f"{dotted}.")
         else:
             target[key] = value

@@ -6,10 +6,12 @@ only override these defaults.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
+
+from vigila.routing.model import Rule, Target
 
 PositiveInt = Annotated[int, Meta(ge=1)]
 Name = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
@@ -73,6 +75,42 @@ class TracingConfig(msgspec.Struct, forbid_unknown_fields=True):
     """OTLP/HTTP traces endpoint, used when exporter is `otlp`."""
 
 
+class RoutingConfig(msgspec.Struct, forbid_unknown_fields=True):
+    max_hops: Annotated[int, Meta(ge=1, le=32)] = 5
+    """Times an event may be re-published by `bus` targets before it is dead-lettered."""
+    retry_base_seconds: Annotated[float, Meta(gt=0, le=600)] = 1.0
+    """First retry delay of a failed delivery; it doubles per attempt, with jitter."""
+    retry_max_seconds: Annotated[float, Meta(gt=0, le=3600)] = 300.0
+    """Longest delay between two delivery attempts."""
+
+
+class MetricsConfig(msgspec.Struct, forbid_unknown_fields=True):
+    retention_10s_hours: Annotated[float, Meta(ge=0.01, le=48)] = 3.0
+    """How long 10-second buckets are kept."""
+    retention_1m_hours: Annotated[float, Meta(ge=0.1, le=24 * 15)] = 26.0
+    """How long 1-minute buckets are kept (alarms look back up to a day)."""
+    retention_1h_days: Annotated[float, Meta(ge=1, le=455)] = 15.0
+    """How long 1-hour buckets are kept."""
+    allowed_lateness_seconds: Annotated[float, Meta(ge=0, le=3600)] = 300.0
+    """A bucket stays open this long after its end for late datapoints (a lagging
+    pipeline's included); later ones are dropped and counted."""
+    max_series_per_metric: Annotated[int, Meta(ge=1)] = 1000
+    """Distinct dimension sets kept per metric name; more are dropped and counted."""
+    max_series: Annotated[int, Meta(ge=1)] = 50_000
+    """Series kept in all."""
+
+
+class AlertingConfig(msgspec.Struct, forbid_unknown_fields=True):
+    late_data_delay_seconds: Annotated[float, Meta(ge=0, le=3600)] = 30.0
+    """Alarms evaluate a period this long after it closes, so late datapoints count."""
+    self_monitoring: bool = True
+    """Install vigila's own alarms (ingest errors, lag, dead letters, notifications)."""
+    self_monitoring_actions: list[str] = msgspec.field(default_factory=list)
+    """Targets (names under `[targets]`) the self-monitoring composites notify."""
+    critical_insight_targets: list[str] = msgspec.field(default_factory=list)
+    """Targets that every `Critical Insight` goes to (the built-in `critical-insights` rule)."""
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True):
     """The effective configuration of one vigila deployment."""
 
@@ -96,6 +134,17 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     pipeline: PipelineConfig = msgspec.field(default_factory=PipelineConfig)
     auth: AuthConfig = msgspec.field(default_factory=AuthConfig)
     tracing: TracingConfig = msgspec.field(default_factory=TracingConfig)
+    routing: RoutingConfig = msgspec.field(default_factory=RoutingConfig)
+    metrics: MetricsConfig = msgspec.field(default_factory=MetricsConfig)
+    alerting: AlertingConfig = msgspec.field(default_factory=AlertingConfig)
+    alarms: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    """Metric and composite alarms (`[[alarms]]` tables, CloudWatch's fields)."""
+    targets: dict[str, Target] = msgspec.field(default_factory=dict)
+    """Named targets that alarm actions refer to (`[targets.oncall]`)."""
+    rules: list[Rule] = msgspec.field(default_factory=list)
+    """Rules declared in the configuration file (`[[rules]]` tables)."""
+    pack_settings: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
+    """Per-pack settings (`[pack_settings.fabric.triggers]`), validated by each pack."""
 
     @property
     def resource_name(self) -> str:
@@ -108,5 +157,6 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
         return {"Project": self.name, "Environment": self.environment, **self.tags}
 
 
-SECTIONS = ("server", "log", "ingest", "pipeline", "auth", "tracing")
+SECTIONS = ("server", "log", "ingest", "pipeline", "auth", "tracing", "routing", "metrics",
+            "alerting")
 """Config fields that are sections: `VIGILA_<SECTION>_<KEY>` sets `<section>.<key>`."""

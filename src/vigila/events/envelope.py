@@ -28,7 +28,8 @@ Resource = Annotated[str, Meta(min_length=1, max_length=2048)]
 AwareTime = Annotated[datetime, Meta(tz=True)]
 
 
-class Event(msgspec.Struct, Generic[D], kw_only=True, rename={"detail_type": "detail-type"}):
+class Event(msgspec.Struct, Generic[D], kw_only=True,
+            rename={"detail_type": "detail-type", "hops": "vigila-hops"}):
     """One event. `detail` is typed by the pack that owns `(source, detail-type)`.
 
     Fields left out on ingest are filled in: `id` with a UUIDv7, `time` with the
@@ -44,6 +45,8 @@ class Event(msgspec.Struct, Generic[D], kw_only=True, rename={"detail_type": "de
     account: Annotated[str, Meta(max_length=64)] = ""
     resources: Annotated[list[Resource], Meta(max_length=100)] = []
     detail: D
+    hops: int | msgspec.UnsetType = msgspec.UNSET
+    """How many rule targets re-published this event (`vigila-hops`); absent on ingest."""
 
     @property
     def partition_key(self) -> str:

@@ -49,7 +49,10 @@ class IngestService:
     def prepare(self, body: bytes, content_type: str | None = None,
                 content_encoding: str | None = None) -> Prepared:
         """Split and decode; raises `IngestError` when the request fails as a whole."""
-        items = split_items(body, content_type, content_encoding, self._limits)
+        return self.prepare_items(split_items(body, content_type, content_encoding, self._limits))
+
+    def prepare_items(self, items: list[bytes]) -> Prepared:
+        """Decode items already split (and possibly wrapped) from a body."""
         received_at = self._clock.now()
         return Prepared(items, self.decoder.decode_batch(items, received_at), received_at)
 

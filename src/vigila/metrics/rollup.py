@@ -304,6 +304,10 @@ class RollupAggregator:
             imported += 1
         return imported
 
+    def series_keys(self) -> list[SeriesKey]:
+        """Every series kept, in no particular order."""
+        return list(self._series)
+
     def stats(self) -> RollupStats:
         """A snapshot of the counters."""
         return RollupStats(series=len(self._series), **self._counts)

@@ -9,7 +9,19 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from vigila.events.schemas import DetailSchemas
+from vigila.metrics.declare import MetricSpec
 from vigila.pipeline.processor import Processor
+from vigila.routing.model import Rule
+
+
+@dataclass(frozen=True)
+class BareRoute:
+    """`POST /v1/packs/<pack>/<name>` takes a bare list of details and wraps each in an
+    envelope of `source` / `detail_type`, with the detail's `resource_field` as resource."""
+
+    source: str
+    detail_type: str
+    resource_field: str
 
 
 @dataclass(frozen=True)
@@ -20,10 +32,19 @@ class Pack:
     description: str
     detail_types: dict[tuple[str, str], type] = field(default_factory=dict)
     """`(source, detail-type)` -> the struct that decodes and validates `detail`."""
-    processors: Callable[[], list[Processor]] = list
-    """Builds fresh processor instances (processors may hold per-entity state)."""
+    processors: Callable[[dict[str, Any]], list[Processor]] = lambda settings: []
+    """Builds fresh processor instances from the pack's `pack_settings` (processors may
+    hold per-entity state); raises `msgspec.ValidationError` for bad settings."""
     simulator: Callable[..., Iterator[dict[str, Any]]] | None = None
     """Yields events for `vigila simulate <pack>` and the demo."""
+    rules: list[Rule] = field(default_factory=list)
+    alarms: list[Any] = field(default_factory=list)
+    """Metric and composite alarms (`vigila.alarms` structs) the pack ships."""
+    metrics: list[MetricSpec] = field(default_factory=list)
+    """Metrics computed from events (rolled up, queryable, alarmable)."""
+    bare_routes: dict[str, BareRoute] = field(default_factory=dict)
+    """Ingest routes for senders that post details without envelopes."""
+    """Routing rules the pack ships (read-only over the API)."""
 
 
 class UnknownPack(ValueError):

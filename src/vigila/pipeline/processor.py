@@ -51,6 +51,19 @@ class ProcessContext(msgspec.Struct):
     partition: int
 
 
+class StatefulProcessor(Protocol):
+    """A processor whose per-entity state is saved with each batch's commit, so a
+    restart (or a replayed batch) resumes exactly where the checkpoint is."""
+
+    name: str
+
+    def export_states(self) -> dict[str, bytes]:
+        """Entity -> state, for the entities changed since the last export."""
+        ...
+
+    def import_states(self, states: dict[str, bytes]) -> None: ...
+
+
 class Processor(Protocol):
     """A pack's processor. `accepts` lists the `(source, detail-type)` pairs it handles
     (None: every event)."""

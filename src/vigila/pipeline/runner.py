@@ -23,10 +23,16 @@ from vigila.clock import Clock
 from vigila.events.envelope import Event
 from vigila.events.schemas import DetailSchemas
 from vigila.log.base import AppendResult, EventLog, LogEntry, LogRecord
+from vigila.metrics.datapoint import Datapoint
+from vigila.metrics.declare import MetricExtractor
 from vigila.pipeline.processor import Emit, ProcessContext, Processor, Record
+from vigila.routing.outbox import OutboxEntry
+from vigila.routing.router import Router
 from vigila.store.base import DeadLetter, OutputRecord, ProcessedBatch, Store, StoredEvent
+from vigila.worker import Worker
 
 _envelope = msgspec.json.Decoder(Event[msgspec.Raw])
+_decode_any = msgspec.json.Decoder(dict[str, Any]).decode
 _encode = msgspec.json.Encoder().encode
 _EMIT_NAMESPACE = uuid.UUID("6f1d3c1e-1b8a-4c55-9a57-7d61f0c1a001")
 TRACE_LINES = 6
@@ -37,6 +43,7 @@ class BatchStats(msgspec.Struct):
     records: int
     dead_letters: int
     emitted: int
+    routed: int
     seconds: float
 
 
@@ -56,6 +63,9 @@ class PipelineRunner:
         on_batch: Callable[[BatchStats], None] | None = None,
         tracer: trace.Tracer | None = None,
         on_append: Callable[[list[AppendResult]], None] | None = None,
+        router: Router | None = None,
+        metrics: MetricExtractor | None = None,
+        on_metrics: Callable[[list[Datapoint]], None] | None = None,
     ) -> None:
         self._log = log
         self._store = store
@@ -67,7 +77,13 @@ class PipelineRunner:
         self._on_batch = on_batch
         self._tracer = tracer or trace.NoOpTracer()
         self._on_append = on_append
+        self._router = router
+        self._metrics = metrics
+        self._on_metrics = on_metrics
         self._routes: dict[tuple[str, str], list[Processor]] = {}
+        for processor in self._processors:
+            if hasattr(processor, "import_states"):
+                processor.import_states(store.output_values(f"state:{processor.name}"))
         stored = store.checkpoints(group)
         self.positions = {p: stored.get(p, 0) for p in range(log.partitions)}
         self._seeks: dict[int, int] = {}
@@ -85,21 +101,52 @@ class PipelineRunner:
             ctx = ProcessContext(clock=self._clock, partition=partition)
             for record in records:
                 self._process(record, ctx, events, outputs, letters, emits)
+            outputs += self._states()
+            outbox, points = self._fanout(records)
             if emits:
                 appended = self._log.append(emits)
                 if self._on_append:
                     self._on_append([appended])
             next_offset = records[-1].offset + 1
             self._store.commit(ProcessedBatch(self.group, partition, next_offset, events,
-                                              outputs, letters))
+                                              outputs, letters, outbox))
             self.positions[partition] = next_offset
+            if points and self._on_metrics:
+                self._on_metrics(points)
             span.set_attributes({"vigila.partition": partition, "vigila.records": len(records),
                                  "vigila.dead_letters": len(letters),
-                                 "vigila.emitted": len(emits)})
+                                 "vigila.emitted": len(emits), "vigila.routed": len(outbox)})
         if self._on_batch:
             self._on_batch(BatchStats(partition, len(records), len(letters), len(emits),
-                                      self._clock.now() - started))
+                                      len(outbox), self._clock.now() - started))
         return len(records)
+
+    def _states(self) -> list[OutputRecord]:
+        now_ms = int(self._clock.now() * 1000)
+        return [OutputRecord(f"state:{p.name}", entity, entity, now_ms, state)
+                for p in self._processors if hasattr(p, "export_states")
+                for entity, state in p.export_states().items()]
+
+    def _fanout(self, records: list[LogRecord]) -> tuple[list[OutboxEntry], list[Datapoint]]:
+        """Rules and metric declarations see each event as the JSON object it is; it is
+        decoded once for both, and only when either has something to do."""
+        route = self._router.route if self._router and self._router.active else None
+        extract = self._metrics.datapoints if self._metrics else None
+        if route is None and extract is None:
+            return [], []
+        now_ms = int(self._clock.now() * 1000)
+        outbox: list[OutboxEntry] = []
+        points: list[Datapoint] = []
+        for record in records:
+            try:
+                event = _decode_any(record.data)
+            except msgspec.DecodeError:
+                continue  # already dead-lettered by _process
+            if route:
+                outbox.extend(route(event, now_ms))
+            if extract:
+                points.extend(extract(event))
+        return outbox, points
 
     def run_until_idle(self, partitions: Sequence[int] | None = None) -> int:
         """Process every partition until none has records left; returns records processed."""
@@ -139,7 +186,7 @@ class PipelineRunner:
         time_ms = int(event.time.timestamp() * 1000) if event.time else record.appended_ms
         events.append(StoredEvent(event.id, time_ms, event.source, event.detail_type,
                                   event.resources, record.partition, record.offset, record.data))
-        for processor in self._route(event):
+        for processor in self._processors_for(event):
             try:
                 for index, out in enumerate(processor.process(event, ctx)):
                     if isinstance(out, Record):
@@ -150,7 +197,7 @@ class PipelineRunner:
                 letters.append(self._letter(f"process:{processor.name}", _summary(exc), record,
                                             event.id))
 
-    def _route(self, event: Event[Any]) -> list[Processor]:
+    def _processors_for(self, event: Event[Any]) -> list[Processor]:
         key = (event.source, event.detail_type)
         route = self._routes.get(key)
         if route is None:
@@ -183,43 +230,12 @@ def _summary(exc: BaseException) -> str:
     return "".join(lines[-TRACE_LINES:]).strip()
 
 
-class RunnerThread:
-    """Runs a `PipelineRunner` in a background thread, woken by appends."""
+class RunnerThread(Worker):
+    """Runs a `PipelineRunner` over its partitions in a background thread, woken by appends."""
 
-    def __init__(self, runner: PipelineRunner, partitions: Sequence[int], idle_wait: float,
-                 on_error: Callable[[BaseException], None] | None = None) -> None:
+    def __init__(self, runner: PipelineRunner, partitions: Sequence[int],
+                 idle_wait: float) -> None:
         self.runner = runner
         self.partitions = list(partitions)
-        self._idle_wait = idle_wait
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._on_error = on_error
-        self._thread = threading.Thread(target=self._loop, name=f"pipeline-{runner.group}",
-                                        daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = sum(self.runner.run_once(p) for p in self.partitions)
-            except Exception as exc:  # a store outage: report, back off, retry the batch
-                busy = 0
-                if self._on_error:
-                    self._on_error(exc)
-            if not busy:
-                self._wake.wait(self._idle_wait)
-                self._wake.clear()
+        super().__init__(f"pipeline-{runner.group}",
+                         lambda: sum(runner.run_once(p) for p in self.partitions), idle_wait)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,13 @@ def event_stream(pack: Pack, *, start: float, rate: float, seed: int = 0,
     if pack.simulator is None:
         raise ValueError(f"pack {pack.name!r} has no simulator")
     return pack.simulator(start=start, seed=seed, rate=rate, **options)
+
+
+def primed(events: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Pull the first event now: generators run lazily, and a bad option (a fault spec,
+    say) should fail where it is given, not later in a thread."""
+    first = next(events, None)
+    return events if first is None else itertools.chain([first], events)
 
 
 def paced_batches(events: Iterator[dict[str, Any]], rate: float,
@@ -45,7 +53,7 @@ class SimulatedSource:
     def __init__(self, pack: Pack, sink: Sink, *, rate: float, seed: int = 0,
                  **options: Any) -> None:
         self._stop = threading.Event()
-        events = event_stream(pack, start=time.time(), rate=rate, seed=seed, **options)
+        events = primed(event_stream(pack, start=time.time(), rate=rate, seed=seed, **options))
         self._batches = paced_batches(events, rate, self._stop, self._stop.wait)
         self._sink = sink
         self._thread = threading.Thread(target=self._run, name=f"simulate-{pack.name}",

@@ -1,4 +1,7 @@
-"""Stores: events, processor outputs, dead letters, checkpoints and API keys."""
+"""Stores: events, processor outputs, dead letters, checkpoints, rules and API keys.
+
+The port lives here; adapters (`vigila.store.sqlite`) are imported by the runtime.
+"""
 
 from vigila.store.base import (
     ApiKey,
@@ -9,8 +12,8 @@ from vigila.store.base import (
     ProcessedBatch,
     Store,
     StoredEvent,
+    StoredRule,
 )
-from vigila.store.sqlite import SqliteStore
 
 __all__ = [
     "ApiKey",
@@ -19,7 +22,7 @@ __all__ = [
     "OutputRecord",
     "Page",
     "ProcessedBatch",
-    "SqliteStore",
     "Store",
     "StoredEvent",
+    "StoredRule",
 ]

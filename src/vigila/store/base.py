@@ -7,7 +7,7 @@ crash replays the batch and idempotent writes (keyed by id) make it harmless.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -80,6 +80,16 @@ class ProcessedBatch(msgspec.Struct):
     events: list[StoredEvent]
     outputs: list[OutputRecord]
     dead_letters: list[DeadLetter]
+    outbox: list[Any] = []
+    """Routed payloads (`routing.outbox.OutboxEntry`), delivered after the commit."""
+
+
+class StoredRule(msgspec.Struct, frozen=True):
+    """A rule managed over the API: its spec as JSON, and when it last changed."""
+
+    name: str
+    spec: bytes
+    updated_ms: int
 
 
 class Store(Protocol):
@@ -117,6 +127,18 @@ class Store(Protocol):
     def api_keys(self) -> list[ApiKey]: ...
 
     def revoke_api_key(self, name: str, at_ms: int) -> bool: ...
+
+    def put_outputs(self, outputs: list[OutputRecord]) -> None: ...
+
+    def output_values(self, kind: str) -> dict[str, bytes]: ...
+
+    def put_rule(self, rule: StoredRule) -> None: ...
+
+    def delete_rule(self, name: str) -> bool: ...
+
+    def stored_rules(self) -> list[StoredRule]: ...
+
+    def rules_version(self) -> int: ...
 
     def trim(self, before_ms: int) -> int: ...
 

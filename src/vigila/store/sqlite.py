@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
+from vigila.metrics.export import RollupRow
+from vigila.routing.outbox import OutboxEntry
 from vigila.sqlitedb import Database
 from vigila.store.base import (
     ApiKey,
@@ -15,6 +20,7 @@ from vigila.store.base import (
     Page,
     ProcessedBatch,
     StoredEvent,
+    StoredRule,
 )
 
 _SCHEMA = """
@@ -44,12 +50,32 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     grp TEXT NOT NULL, part INTEGER NOT NULL, position INTEGER NOT NULL,
     PRIMARY KEY (grp, part)
 );
+CREATE TABLE IF NOT EXISTS outbox (
+    key TEXT PRIMARY KEY, rule TEXT NOT NULL, target BLOB NOT NULL, event_id TEXT NOT NULL,
+    payload BLOB NOT NULL, hops INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+    due_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '', state TEXT NOT NULL DEFAULT 'pending',
+    done_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (due_ms) WHERE state = 'pending';
+CREATE TABLE IF NOT EXISTS rules (
+    name TEXT PRIMARY KEY, spec BLOB NOT NULL, updated_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS alarms (
+    name TEXT PRIMARY KEY, spec BLOB NOT NULL, updated_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rollups (
+    resolution INTEGER NOT NULL, start INTEGER NOT NULL, row BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rollups_start ON rollups (resolution, start);
 CREATE TABLE IF NOT EXISTS api_keys (
     name TEXT PRIMARY KEY, prefix TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
     scopes TEXT NOT NULL, created_ms INTEGER NOT NULL, revoked_ms INTEGER
 );
 """
 _encode = msgspec.json.encode
+_decode_rollup = msgspec.json.Decoder(RollupRow).decode
 _decode_strings = msgspec.json.Decoder(list[str]).decode
 _DL_COLUMNS = "stage, reason, raw, raw_size, at_ms, event_id, id, replayed_at_ms, replay_result"
 
@@ -81,6 +107,7 @@ class SqliteStore:
                 ((o.kind, o.key, o.entity, o.time_ms, o.data) for o in batch.outputs),
             )
             self._insert_dead_letters(conn, batch.dead_letters)
+            self._insert_outbox(conn, batch.outbox)
             conn.execute(
                 "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)",
                 (batch.group, batch.partition, batch.next_offset),
@@ -153,6 +180,153 @@ class SqliteStore:
                 "SELECT kind, key, entity, time_ms, data FROM outputs WHERE kind=? AND entity=?"
                 " ORDER BY time_ms DESC LIMIT ?", (kind, entity, limit))
         return [OutputRecord(*row) for row in rows]
+
+    def put_outputs(self, outputs: list[OutputRecord]) -> None:
+        with self._db.write() as conn:
+            conn.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?)",
+                             ((o.kind, o.key, o.entity, o.time_ms, o.data) for o in outputs))
+
+    def recent_outputs(self, kind: str, *, since_ms: int | None = None,
+                       entity: str | None = None, equals: dict[str, Any] | None = None,
+                       at_least: dict[str, float] | None = None,
+                       limit: int = 100) -> list[OutputRecord]:
+        """Newest first; `equals` / `at_least` filter on JSON paths of the data
+        (`$.prediction_type`, `$.risk_score`)."""
+        where, args = ["kind=?"], [kind]
+        if since_ms is not None:
+            where.append("time_ms>?")
+            args.append(since_ms)
+        if entity is not None:
+            where.append("entity=?")
+            args.append(entity)
+        for path, value in (equals or {}).items():
+            where.append("json_extract(data, ?)=?")
+            args += [path, value]
+        for path, value in (at_least or {}).items():
+            where.append("json_extract(data, ?)>=?")
+            args += [path, value]
+        rows = self._db.reader.execute(
+            f"SELECT kind, key, entity, time_ms, data FROM outputs WHERE {' AND '.join(where)}"
+            " ORDER BY time_ms DESC LIMIT ?", (*args, limit))
+        return [OutputRecord(*row) for row in rows]
+
+    def get_output(self, kind: str, key: str) -> OutputRecord | None:
+        row = self._db.reader.execute(
+            "SELECT kind, key, entity, time_ms, data FROM outputs WHERE kind=? AND key=?",
+            (kind, key)).fetchone()
+        return OutputRecord(*row) if row else None
+
+    def output_values(self, kind: str) -> dict[str, bytes]:
+        """Every output of `kind`, key -> data (processor states, for instance)."""
+        rows = self._db.reader.execute("SELECT key, data FROM outputs WHERE kind=?", (kind,))
+        return dict(rows.fetchall())
+
+    # -- alarms managed over the API ------------------------------------------------------
+
+    def put_alarm(self, name: str, spec: bytes, at_ms: int) -> None:
+        with self._db.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO alarms VALUES (?, ?, ?)", (name, spec, at_ms))
+
+    def delete_alarm(self, name: str) -> None:
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM alarms WHERE name=?", (name,))
+
+    def stored_alarms(self) -> list[bytes]:
+        return [row[0] for row in self._db.reader.execute(
+            "SELECT spec FROM alarms ORDER BY updated_ms")]
+
+    def enqueue_outbox(self, entries: list[OutboxEntry]) -> None:
+        """Queue deliveries outside a pipeline batch (alarm actions); keyed, so idempotent."""
+        with self._db.write() as conn:
+            self._insert_outbox(conn, entries)
+
+    @staticmethod
+    def _insert_outbox(conn, entries: list[OutboxEntry]) -> None:  # type: ignore[no-untyped-def]
+        conn.executemany(
+            "INSERT OR IGNORE INTO outbox (key, rule, target, event_id, payload, hops,"
+            " created_ms, due_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ((o.key, o.rule, o.target, o.event_id, o.payload, o.hops, o.created_ms, o.due_ms)
+             for o in entries))
+
+    # -- metric rollups ----------------------------------------------------------------
+
+    def write(self, rows: Sequence[RollupRow]) -> None:
+        """Keep closed rollup buckets (`metrics.RollupStore`); rows of one bucket add up."""
+        with self._db.write() as conn:
+            conn.executemany("INSERT INTO rollups VALUES (?, ?, ?)",
+                             ((r.resolution, r.start, _encode(r)) for r in rows))
+
+    def read(self, start: float, end: float) -> Iterator[RollupRow]:
+        rows = self._db.reader.execute(
+            "SELECT row FROM rollups WHERE start>=? AND start<? ORDER BY start",
+            (int(start), math.ceil(end)))
+        return (_decode_rollup(row) for (row,) in rows)
+
+    def trim_rollups(self, before: dict[int, float]) -> int:
+        """Delete buckets older than each resolution's cut-off (seconds)."""
+        with self._db.write() as conn:
+            return sum(conn.execute("DELETE FROM rollups WHERE resolution=? AND start<?",
+                                    (res, int(cut))).rowcount for res, cut in before.items())
+
+    # -- outbox -------------------------------------------------------------------------
+
+    def due_outbox(self, now_ms: int, limit: int) -> list[OutboxEntry]:
+        rows = self._db.reader.execute(
+            "SELECT key, rule, target, event_id, payload, hops, created_ms, due_ms, attempts,"
+            " last_error FROM outbox WHERE state='pending' AND due_ms<=? ORDER BY due_ms"
+            " LIMIT ?", (now_ms, limit))
+        return [OutboxEntry(*row) for row in rows]
+
+    def outbox_delivered(self, key: str, at_ms: int) -> None:
+        with self._db.write() as conn:
+            conn.execute("UPDATE outbox SET state='delivered', done_ms=? WHERE key=?",
+                         (at_ms, key))
+
+    def outbox_retry(self, key: str, due_ms: int, attempts: int, error: str) -> None:
+        with self._db.write() as conn:
+            conn.execute("UPDATE outbox SET due_ms=?, attempts=?, last_error=? WHERE key=?",
+                         (due_ms, attempts, error, key))
+
+    def outbox_dead(self, key: str, letter: DeadLetter) -> None:
+        """Give up on an entry: it leaves the outbox for the dead-letter store, atomically."""
+        with self._db.write() as conn:
+            conn.execute("UPDATE outbox SET state='dead', done_ms=?, last_error=? WHERE key=?",
+                         (letter.at_ms, letter.reason[:500], key))
+            self._insert_dead_letters(conn, [letter])
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Entries per state: pending, delivered, dead."""
+        rows = self._db.reader.execute("SELECT state, count(*) FROM outbox GROUP BY state")
+        return dict(rows.fetchall())
+
+    # -- rules --------------------------------------------------------------------------
+
+    def put_rule(self, rule: StoredRule) -> None:
+        with self._db.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO rules VALUES (?, ?, ?)",
+                         (rule.name, rule.spec, rule.updated_ms))
+            self._bump_rules_version(conn)
+
+    def delete_rule(self, name: str) -> bool:
+        with self._db.write() as conn:
+            deleted = conn.execute("DELETE FROM rules WHERE name=?", (name,)).rowcount == 1
+            self._bump_rules_version(conn)
+        return deleted
+
+    @staticmethod
+    def _bump_rules_version(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.execute("INSERT INTO meta VALUES ('rules_version', 1) ON CONFLICT(key)"
+                     " DO UPDATE SET value = value + 1")
+
+    def rules_version(self) -> int:
+        """Changes with every rule write, from any process sharing the store."""
+        row = self._db.reader.execute(
+            "SELECT value FROM meta WHERE key='rules_version'").fetchone()
+        return row[0] if row else 0
+
+    def stored_rules(self) -> list[StoredRule]:
+        rows = self._db.reader.execute("SELECT name, spec, updated_ms FROM rules ORDER BY name")
+        return [StoredRule(*row) for row in rows]
 
     # -- dead letters -------------------------------------------------------------------
 
@@ -244,6 +418,8 @@ class SqliteStore:
             deleted = conn.execute("DELETE FROM events WHERE time_ms<?", (before_ms,)).rowcount
             deleted += conn.execute("DELETE FROM outputs WHERE time_ms<?", (before_ms,)).rowcount
             deleted += conn.execute("DELETE FROM dead_letters WHERE at_ms<?",
+                                    (before_ms,)).rowcount
+            deleted += conn.execute("DELETE FROM outbox WHERE state!='pending' AND done_ms<?",
                                     (before_ms,)).rowcount
         return deleted
 

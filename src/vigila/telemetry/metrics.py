@@ -55,6 +55,10 @@ class EngineMetrics:
                                         registry=r)
         self.incoming_bytes = Counter("vigila_log_incoming_bytes",
                                       "Bytes appended, per partition.", ["partition"], registry=r)
+        self.routed = Counter("vigila_routed", "Outbox entries created by rule matches.",
+                              registry=r)
+        self.deliveries = Counter("vigila_route_deliveries", "Delivery attempts by target.",
+                                  ["target", "outcome"], registry=r)
         r.register(_LagCollector(lag, dead_letters, group))
 
     def record_appends(self, results: list[AppendResult]) -> None:

@@ -13,6 +13,8 @@ from msgspec import Meta
 
 SOURCE = "vigila.fabric"
 DETAIL_TYPE = "Port Metrics"
+LINK_GBPS = 400.0
+"""Line rate of the simulated ports (InfiniBand NDR)."""
 
 Count = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 NonNegative = Annotated[float, Meta(ge=0)]

@@ -1,0 +1,86 @@
+"""Insights over HTTP: recent ones with filters, one by id, and a live server-sent stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import msgspec
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from vigila.api.deps import require, runtime
+from vigila.api.responses import ApiError, json_response
+from vigila.runtime import Runtime
+
+router = APIRouter(tags=["insights"], dependencies=[Depends(require("read"))])
+STREAM_POLL_SECONDS = 0.25
+STREAM_KEEPALIVE_SECONDS = 15.0
+
+
+def find_insights(rt: Runtime, *, limit: int = 50, since: datetime | None = None,
+                  type_: str | None = None, min_risk: int | None = None,
+                  entity: str | None = None, since_ms: int | None = None) -> list:
+    """Newest first, as stored records (the data is the insight's JSON)."""
+    if since is not None:
+        since_ms = int(since.timestamp() * 1000)
+    return rt.store.recent_outputs(
+        "insight", since_ms=since_ms, entity=entity,
+        equals={"$.prediction_type": type_} if type_ else None,
+        at_least={"$.risk_score": min_risk} if min_risk is not None else None, limit=limit)
+
+
+@router.get("/v1/insights/recent", summary="Recent insights, newest first")
+def recent(
+    limit: int = Query(50, ge=1, le=1000),
+    since: datetime | None = Query(None, description="Created after (RFC 3339)"),
+    type: str | None = Query(None, description="A prediction type"),
+    min_risk: int | None = Query(None, ge=0, le=100),
+    entity: str | None = None,
+    rt: Runtime = Depends(runtime),
+) -> Response:
+    if since is not None and since.tzinfo is None:
+        raise ApiError(400, "bad_time", "`since` needs a timezone, e.g. Z")
+    records = find_insights(rt, limit=limit, since=since, type_=type, min_risk=min_risk,
+                            entity=entity)
+    return json_response({"items": [msgspec.Raw(r.data) for r in records]})
+
+
+@router.get("/v1/insights/stream", summary="New insights as server-sent events")
+async def stream(request: Request, min_risk: int | None = Query(None, ge=0, le=100),
+                 rt: Runtime = Depends(runtime)) -> StreamingResponse:
+    """Each new insight is one `event: insight` with the insight as `data`; a comment
+    every 15 s keeps proxies from closing the connection. Reconnect with
+    `Last-Event-ID` (the stored time in ms) to resume without gaps."""
+    last = request.headers.get("last-event-id", "")
+    since_ms = int(last) if last.isdigit() else int(rt.clock.now() * 1000)
+
+    async def events() -> AsyncIterator[bytes]:
+        nonlocal since_ms
+        quiet = 0.0
+        yield b"retry: 1000\n\n"
+        while not await request.is_disconnected():
+            records = await run_in_threadpool(find_insights, rt, limit=100,
+                                              since_ms=since_ms, min_risk=min_risk)
+            for record in reversed(records):
+                since_ms = max(since_ms, record.time_ms)
+                yield (f"id: {record.time_ms}\nevent: insight\ndata: ".encode() + record.data
+                       + b"\n\n")
+            quiet = 0.0 if records else quiet + STREAM_POLL_SECONDS
+            if quiet >= STREAM_KEEPALIVE_SECONDS:
+                quiet = 0.0
+                yield b": keep-alive\n\n"
+            await asyncio.sleep(STREAM_POLL_SECONDS)
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+
+
+@router.get("/v1/insights/{insight_id}", summary="One insight")
+def get_insight(insight_id: str, rt: Runtime = Depends(runtime)) -> Response:
+    record = rt.store.get_output("insight", insight_id)
+    if record is None:
+        raise ApiError(404, "not_found", f"no insight has id {insight_id!r}")
+    return Response(record.data, media_type="application/json")

@@ -1,0 +1,151 @@
+"""The dispatcher against a real local HTTP receiver, with a manual clock."""
+
+import json
+
+import httpx
+import msgspec
+import pytest
+
+from tests.receiver import Receiver
+from tests.support import T0
+from vigila.clock import ManualClock
+from vigila.routing.model import FileTarget, WebhookTarget
+from vigila.routing.outbox import Backoff, Dispatcher, OutboxEntry
+from vigila.routing.targets import TargetDelivery
+from vigila.store.base import OutputRecord, ProcessedBatch
+from vigila.store.sqlite import SqliteStore
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SqliteStore(tmp_path / "store.db")
+    yield s
+    s.close()
+
+
+def enqueue(store, target, n=1, rule="r", created=T0):
+    entries = [OutboxEntry(key=f"{rule}/0/e{i}", rule=rule, target=msgspec.json.encode(target),
+                           event_id=f"e{i}", payload=json.dumps({"n": i}).encode(), hops=0,
+                           created_ms=int(created * 1000), due_ms=int(created * 1000))
+               for i in range(n)]
+    store.commit(ProcessedBatch("g", 0, 1, [], [], [], entries))
+    return entries
+
+
+def dispatcher(store, clock, **kw):
+    delivery = TargetDelivery(put_outputs=store.put_outputs, append=lambda e: None, max_hops=3,
+                              region="r", account="a", http=httpx.Client())
+    return Dispatcher(store, delivery, clock, backoff=Backoff(1.0, 60.0), seed=1, **kw)
+
+
+def test_delivers_once_with_an_idempotency_key(store, receiver):
+    clock = ManualClock(T0)
+    enqueue(store, WebhookTarget(url=receiver.url + "/hook", headers={"x-team": "sre"}), 3)
+    d = dispatcher(store, clock)
+    assert d.run_once() == 3
+    assert d.run_once() == 0
+    assert sorted(json.loads(b)["n"] for b in receiver.bodies()) == [0, 1, 2]
+    first = receiver.received[0]
+    assert first.headers["idempotency-key"].startswith("r/0/e")
+    assert first.headers["x-team"] == "sre" and first.headers["x-vigila-rule"] == "r"
+    assert first.headers["content-type"] == "application/json"
+    assert store.outbox_counts() == {"delivered": 3}
+
+
+def test_a_target_down_for_ten_minutes_gets_everything_when_back(store, receiver):
+    clock = ManualClock(T0)
+    url = receiver.url
+    receiver.stop()
+    enqueue(store, WebhookTarget(url=url, timeout_seconds=1), 5)
+    d = dispatcher(store, clock)
+    attempts = 0
+    while clock.now() < T0 + 600:
+        d.run_once()
+        attempts += 1
+        clock.advance(5)
+    assert store.outbox_counts() == {"pending": 5}
+    assert attempts > 10
+    back = Receiver(port=int(url.rsplit(":", 1)[1]))
+    try:
+        clock.advance(120)  # past the longest backoff (60 s)
+        d.run_once()
+        assert sorted(json.loads(b)["n"] for b in back.bodies()) == [0, 1, 2, 3, 4]
+        assert store.outbox_counts() == {"delivered": 5}
+    finally:
+        back.stop()
+
+
+def test_backoff_grows_and_retry_after_is_honoured(store, receiver):
+    clock = ManualClock(T0)
+    enqueue(store, WebhookTarget(url=receiver.url))
+    receiver.replies.extend([(503, {}), (503, {}), (429, {"Retry-After": "30"})])
+    d = dispatcher(store, clock)
+    d.run_once()
+    first = store.due_outbox(10**15, 10)[0]
+    assert first.attempts == 1 and 500 <= first.due_ms - int(T0 * 1000) <= 2000
+    clock.set(first.due_ms / 1000)
+    d.run_once()
+    second = store.due_outbox(10**15, 10)[0]
+    assert 1000 <= second.due_ms - first.due_ms <= 4000
+    clock.set(second.due_ms / 1000)
+    d.run_once()
+    third = store.due_outbox(10**15, 10)[0]
+    assert third.due_ms - second.due_ms == 30_000 and "HTTP 429" in third.last_error
+    clock.set(third.due_ms / 1000)
+    assert d.run_once() == 1
+
+
+def test_client_errors_are_not_retried(store, receiver):
+    clock = ManualClock(T0)
+    enqueue(store, WebhookTarget(url=receiver.url))
+    receiver.replies.append((400, {}))
+    dispatcher(store, clock).run_once()
+    (letter,) = store.dead_letters().items
+    assert letter.stage == "route:r" and "HTTP 400" in letter.reason
+    assert json.loads(letter.raw) == {"n": 0}
+    assert store.outbox_counts() == {"dead": 1}
+
+
+def test_gives_up_after_the_target_allows(store):
+    clock = ManualClock(T0)
+    enqueue(store, WebhookTarget(url="http://127.0.0.1:9/", retry_for_seconds=30,
+                                 timeout_seconds=1))
+    d = dispatcher(store, clock)
+    for _ in range(20):
+        d.run_once()
+        clock.advance(10)
+    (letter,) = store.dead_letters().items
+    assert "delivery failed after" in letter.reason and "ConnectError" in letter.reason
+
+
+def test_one_failure_per_target_per_pass(store, receiver):
+    clock = ManualClock(T0)
+    enqueue(store, WebhookTarget(url="http://127.0.0.1:9/", timeout_seconds=1), 50)
+    results = []
+    dispatcher(store, clock, on_result=lambda kind, ok: results.append(ok)).run_once()
+    assert len(results) == 50 and not any(results)
+    assert all(e.attempts == 1 for e in store.due_outbox(10**15, 100))
+
+
+def test_file_target_appends_lines(store, tmp_path):
+    clock = ManualClock(T0)
+    path = tmp_path / "routed" / "out.ndjson"
+    enqueue(store, FileTarget(path=str(path)), 3)
+    dispatcher(store, clock).run_once()
+    assert [json.loads(line)["n"] for line in path.read_text().splitlines()] == [0, 1, 2]
+
+
+def test_replayed_batches_do_not_duplicate_outbox_rows(store, receiver):
+    clock = ManualClock(T0)
+    target = WebhookTarget(url=receiver.url)
+    enqueue(store, target, 2)
+    dispatcher(store, clock).run_once()
+    enqueue(store, target, 2)  # the same batch committed again after a crash
+    dispatcher(store, clock).run_once()
+    assert len(receiver.received) == 2
+    assert store.outbox_counts() == {"delivered": 2}
+
+
+def test_store_outputs_are_written_by_put_outputs(store):
+    store.put_outputs([OutputRecord("route:c", "e1", "r", 5, b"{}")])
+    assert store.outputs("route:c")[0].key == "e1"
