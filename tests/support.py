@@ -38,5 +38,12 @@ def body(events: list[dict[str, Any]]) -> bytes:
 
 
 def drain(rt: Runtime) -> int:
-    """Process everything appended so far, in this thread."""
-    return sum(w.runner.run_until_idle(w.partitions) for w in rt.workers)
+    """Process everything appended so far, insight requests included, in this thread."""
+    done = 0
+    while True:
+        step = sum(w.runner.run_until_idle(w.partitions) for w in rt.workers)
+        while rt.insights.run_once():
+            step += 1
+        if not step:
+            return done
+        done += step

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,11 @@ from vigila.config.loader import ConfigError
 from vigila.config.schema import Config
 from vigila.ingest.decoder import EventDecoder
 from vigila.ingest.service import IngestService
+from vigila.insights.engine import ChainResult, InsightEngine
+from vigila.insights.providers import make_provider
+from vigila.insights.request import LedgerEntry
+from vigila.insights.stages.budget import month_start
+from vigila.insights.worker import INSIGHT_KIND, LEDGER_KIND, InsightWorker
 from vigila.log.base import AppendResult, LogEntry
 from vigila.log.sqlite import SqliteLog
 from vigila.log.writer import LogWriter
@@ -30,6 +36,7 @@ from vigila.metrics.datapoint import Datapoint
 from vigila.metrics.declare import MetricExtractor
 from vigila.metrics.engine import MetricsEngine
 from vigila.metrics.rollup import RollupConfig
+from vigila.notify.notifier import Notifier
 from vigila.packs.base import BareRoute, load_packs, register_schemas
 from vigila.pipeline.processor import Processor
 from vigila.pipeline.runner import BatchStats, PipelineRunner, RunnerThread
@@ -47,6 +54,7 @@ log = logging.getLogger("vigila")
 PIPELINE_GROUP = "pipeline"
 TICK_SECONDS = 2.0
 _rule_decoder = msgspec.json.Decoder(Rule)
+_ledger = msgspec.json.Decoder(LedgerEntry)
 
 
 class RuleConflict(ValueError):
@@ -80,13 +88,15 @@ class Runtime:
         self.router = Router(region=config.region, account=config.account)
         self._rules_version = self.store.rules_version()
         self.router.replace(rule for rule, _ in self.rules().values())
+        self.notifier = Notifier(self.store.notify, self.clock, env=os.environ)
         self.delivery = TargetDelivery(
-            put_outputs=self.store.put_outputs, append=self._append_routed,
-            max_hops=config.routing.max_hops, region=config.region, account=config.account)
+            put_outputs=self.store.put_outputs, append=self.append,
+            max_hops=config.routing.max_hops, region=config.region, account=config.account,
+            notify=self.notifier)
         self.dispatcher = Dispatcher(
             self.store, self.delivery, self.clock,
             backoff=Backoff(config.routing.retry_base_seconds, config.routing.retry_max_seconds),
-            on_result=self._delivered)
+            on_result=self.metrics.record_delivery, flush=self.notifier.flush)
         m = config.metrics
         self.metrics_engine = MetricsEngine(self.clock, self.store, RollupConfig(
             retention_10s=m.retention_10s_hours * 3600, retention_1m=m.retention_1m_hours * 3600,
@@ -101,6 +111,7 @@ class Runtime:
                            late_data_delay=config.alerting.late_data_delay_seconds),
             lock=self.metrics_engine.lock, publish=self._publish_events, act=self._act)
         self.alarms.load(self._alarm_definitions())
+        self.insights = self._make_insight_worker()
         self.workers = self._make_workers()
         self._stop = threading.Event()
         self._started = False
@@ -122,6 +133,41 @@ class Runtime:
             workers.append(RunnerThread(runner, owned, self.config.pipeline.idle_wait_seconds))
         return workers
 
+    def _make_insight_worker(self) -> InsightWorker:
+        ai = self.config.ai
+        provider = make_provider(ai.provider, base_url=ai.base_url, model=ai.model,
+                                 api_key=ai.api_key, region=self.config.region
+                                 if ai.provider == "bedrock" and self.config.region != "local"
+                                 else None)
+        prompts = next((p.prompts for p in self.packs if p.prompts is not None), None)
+        engine = InsightEngine(ai, provider if prompts else None, prompts, self.clock,
+                               ttl_days=ai.insight_ttl_days)
+        engine.budget.restore([(e.at, e.cost_usd) for e in self.ledger(
+            since=month_start(self.clock.now()), stage="llm")])
+        return InsightWorker(engine, self.store, self._publish_events,
+                             on_result=self._insights_made)
+
+    def ledger(self, *, since: float, stage: str | None = None) -> list[LedgerEntry]:
+        """The insight chain's decisions since `since` (seconds), oldest first."""
+        rows = self.store.recent_outputs(LEDGER_KIND, since_ms=int(since * 1000) - 1,
+                                         entity=stage, limit=10_000_000)
+        return sorted((_ledger.decode(row.data) for row in rows), key=lambda e: e.at)
+
+    def _insights_made(self, result: ChainResult) -> None:
+        now = self.clock.now()
+        namespace = f"Vigila/{self.config.environment}"
+        calls = sum(entry.calls for entry in result.ledger)
+        cost = sum(entry.cost_usd for entry in result.ledger)
+        fallbacks = sum(1 for i in result.insights if i.fallback_reason)
+        self.metrics_engine.add([Datapoint(namespace, "LlmCalls", {}, now, float(calls)),
+                                 Datapoint(namespace, "LlmCostUsd", {}, now, cost),
+                                 Datapoint(namespace, "InsightFallbacks", {}, now,
+                                           float(fallbacks))])
+        self.metrics.llm_calls.inc(calls)
+        self.metrics.llm_cost.inc(cost)
+        for insight in result.insights:
+            self.metrics.insights.labels(insight.source.split("/")[0]).inc()
+
     def _processors(self) -> list[Processor]:
         """Fresh processors of every pack, from its validated `pack_settings`."""
         built = []
@@ -142,6 +188,7 @@ class Runtime:
             for worker in self.workers:
                 worker.start()
             self.dispatcher.worker.start()
+            self.insights.worker.start()
             self._maintenance.start()
 
     def stop(self) -> None:
@@ -152,7 +199,9 @@ class Runtime:
             for worker in self.workers:
                 worker.stop()
             self.dispatcher.worker.stop()
+            self.insights.worker.stop()
         self.delivery.close()
+        self.notifier.close()
         self.tracer_provider.shutdown()
         self.log.close()
         self.store.close()
@@ -172,14 +221,13 @@ class Runtime:
         self.metrics.processed.labels(str(stats.partition)).inc(stats.records)
         self.metrics.process_dead_letters.inc(stats.dead_letters)
         self.metrics.process_seconds.observe(stats.seconds)
+        self.insights.worker.wake()
         if stats.routed:
             self.metrics.routed.inc(stats.routed)
             self.dispatcher.worker.wake()
 
-    def _delivered(self, target: str, ok: bool) -> None:
-        self.metrics.deliveries.labels(target, "delivered" if ok else "failed").inc()
-
-    def _append_routed(self, entries: list[LogEntry]) -> AppendResult:
+    def append(self, entries: list[LogEntry]) -> AppendResult:
+        """Append decoded entries to the log now (not batched) and wake the workers."""
         result = self.log.append(entries)
         self._committed([result])
         return result
@@ -307,8 +355,11 @@ class Runtime:
 
     def enforce_retention(self) -> int:
         """Trim the log and the store to the profile's retention; returns rows deleted."""
-        cutoff_ms = int((self.clock.now() - self.config.log.retention_days * 86_400) * 1000)
-        return self.log.trim(cutoff_ms) + self.store.trim(cutoff_ms)
+        now = self.clock.now()
+        cutoff_ms = int((now - self.config.log.retention_days * 86_400) * 1000)
+        insights_ms = int((now - self.config.ai.insight_ttl_days * 86_400) * 1000)
+        return self.log.trim(cutoff_ms) + self.store.trim(cutoff_ms) + \
+            self.store.trim_outputs(INSIGHT_KIND, insights_ms)
 
     def reload_rules(self) -> bool:
         """Pick up rules another process (the CLI) wrote to the store; True if any changed."""
@@ -327,9 +378,7 @@ class Runtime:
         totals = {
             "IngestAccepted": sample("vigila_ingest_events_total", {"outcome": "accepted"}),
             "IngestRejected": sample("vigila_ingest_events_total", {"outcome": "rejected"}),
-            "NotificationFailures": sum(
-                sample("vigila_route_deliveries_total", {"target": t, "outcome": "failed"})
-                or 0 for t in ("WebhookTarget", "FileTarget", "StoreTarget", "BusTarget")),
+            "NotificationFailures": self.metrics.delivery_failures(),
         }
         points = []
         for name, total in totals.items():
@@ -404,7 +453,7 @@ class Runtime:
         entries = [self.ingest.decoder.decode_item(msgspec.json.encode(e), i, stamp,
                                                    int(now * 1000))
                    for i, e in enumerate(events)]
-        self._append_routed(entries)
+        self.append(entries)
 
     def _act(self, event: dict, targets: list[str]) -> None:
         now_ms = int(self.clock.now() * 1000)

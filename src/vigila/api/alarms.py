@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from vigila.alarms.errors import (
     AlarmCycleError,
@@ -20,11 +20,13 @@ from vigila.alarms.service import AlarmConflict, AlarmDefinition, parse_alarm
 from vigila.alarms.status import AlarmStatus
 from vigila.api.bodies import decode_body, named_body
 from vigila.api.deps import require, runtime
-from vigila.api.responses import ApiError, json_response
+from vigila.api.responses import ApiError, json_encode, json_response
+from vigila.api.sse import polled_stream, sse_event
 from vigila.config.loader import ConfigError
 from vigila.runtime import Runtime
 
 router = APIRouter(tags=["alarms"])
+ALARM_STREAM_SECONDS = 1.0
 
 
 class StateChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -55,6 +57,24 @@ def list_alarms(state: str | None = None, rt: Runtime = Depends(runtime)) -> Res
     if state is not None:
         items = [item for item in items if item["state"] == state]
     return json_response({"items": items})
+
+
+@router.get("/v1/alarms/stream", summary="Every alarm with its state, live (server-sent)",
+            dependencies=[Depends(require("read"))])
+async def stream_alarms(request: Request, rt: Runtime = Depends(runtime)) -> StreamingResponse:
+    """An `event: alarms` with the whole list now, and again whenever it changes."""
+    last = b""
+
+    def poll() -> list[bytes]:
+        nonlocal last
+        items = [alarm_view(*found) for found in rt.alarms.definitions()]
+        current = json_encode({"items": items})
+        if current == last:
+            return []
+        last = current
+        return [sse_event("alarms", current)]
+
+    return polled_stream(request, poll, interval=ALARM_STREAM_SECONDS)
 
 
 @router.get("/v1/alarms/{name}", summary="One alarm", dependencies=[Depends(require("read"))])

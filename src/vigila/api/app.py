@@ -7,10 +7,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
 from vigila import __version__
-from vigila.api import alarms, deadletters, events, ingest, insights, metrics, rules, system
+from vigila.api import (
+    alarms,
+    dashboards,
+    deadletters,
+    events,
+    ingest,
+    insights,
+    metrics,
+    metrics_top,
+    rules,
+    system,
+)
 from vigila.api.auth import Authorizer
 from vigila.api.responses import ApiError, error_response
 from vigila.runtime import Runtime
+from vigila.web import pages
 
 
 def create_app(rt: Runtime) -> FastAPI:
@@ -19,7 +31,8 @@ def create_app(rt: Runtime) -> FastAPI:
                   description="Real-time, AI-assisted observability for event streams.")
     app.state.runtime = rt
     app.state.authorizer = Authorizer(rt.store, rt.config.auth.required)
-    for module in (ingest, events, deadletters, insights, rules, metrics, alarms, system):
+    for module in (ingest, events, deadletters, insights, rules, metrics, metrics_top, alarms,
+                   dashboards, system, pages):
         app.include_router(module.router)
     _add_schemas(app, ingest.event_schemas())
 

@@ -7,7 +7,8 @@ from typing import Any
 import msgspec
 from fastapi.responses import Response
 
-_encode = msgspec.json.Encoder().encode
+json_encode = msgspec.json.Encoder().encode
+"""msgspec's JSON encoder: structs, dates and raw JSON as they are."""
 
 
 class ApiError(Exception):
@@ -24,7 +25,7 @@ class ApiError(Exception):
 
 def json_response(content: Any, status: int = 200,
                   headers: dict[str, str] | None = None) -> Response:
-    return Response(_encode(content), status_code=status, headers=headers,
+    return Response(json_encode(content), status_code=status, headers=headers,
                     media_type="application/json")
 
 

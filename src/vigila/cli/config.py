@@ -10,6 +10,8 @@ import typer
 from vigila.cli.common import ConfigFile, DataDir, Json, Profile, print_json, print_table, settings
 
 app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
+SECRETS = frozenset({"ai.api_key"})
+"""Keys whose values are shown only as set or unset."""
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -29,6 +31,8 @@ def show(profile: Profile = None, config: ConfigFile = None, data_dir: DataDir =
     cfg = effective.config
     values = _flatten(msgspec.to_builtins(cfg))
     values["resource_name"] = cfg.resource_name
+    for key in SECRETS & values.keys():
+        values[key] = "(set)" if values[key] else None
     rows = []
     for key in sorted(values):
         source = "derived" if key == "resource_name" else effective.sources.get(key, "default")

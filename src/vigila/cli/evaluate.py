@@ -1,18 +1,15 @@
-"""`vigila eval fabric --dataset FILE`: score the analyst on a labelled recording."""
+"""`vigila eval fabric --dataset FILE`: replay a labelled recording and score its insights."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
-import msgspec
 import typer
 
-from vigila.cli.common import Json, console, fail, print_json, print_table
-from vigila.cli.ingest import read_events
-from vigila.insights.evaluate import evaluate_analyst
-
-_any = msgspec.json.Decoder()
+from vigila.cli.common import ConfigFile, Json, Profile, fail, print_json, print_table
+from vigila.cli.replay import load_events, make_replay, run
+from vigila.insights.scorecard import incidents_of, score
 
 
 def evaluate(
@@ -20,30 +17,23 @@ def evaluate(
     dataset: Annotated[Path, typer.Option(exists=True, dir_okay=False,
                                           help="Labelled events: `vigila simulate fabric "
                                                "--faults ... --out FILE`.")],
+    profile: Profile = None, config: ConfigFile = None,
     json: Json = False,
 ) -> None:
-    """Replay a labelled file through the triggers and the analyst; print type accuracy,
-    risk error and paging errors, per incident (first triggered interval) and interval."""
-    if pack != "fabric":
-        raise fail(f"no evaluation for pack {pack!r}; available: fabric", 2)
-    try:
-        events = [_any.decode(raw) for raw in read_events(dataset)]
-    except (ValueError, msgspec.DecodeError) as exc:
-        raise fail(f"{dataset}: {exc}", 2) from None
-    if not any(isinstance(e, dict) and "label" in e for e in events):
+    """Replay a labelled file through the whole insight path (the configured LLM, or the
+    analyst) and score it per incident: type, risk, paging, fallbacks, calls, cost, latency.
+    An insight matches an incident on entity and time (see docs/insights.md)."""
+    incidents = incidents_of(load_events([dataset]))
+    if not incidents:
         raise fail(f"{dataset} has no labelled events (simulate with --faults)", 2)
-    try:
-        scores = evaluate_analyst(events)
-    except (msgspec.ValidationError, KeyError, TypeError) as exc:
-        raise fail(f"{dataset}: not fabric Port Metrics events: {exc}", 2) from None
+    player = make_replay(pack, profile, config)
+    replayed = list(run(player, [dataset]))
+    card = score(incidents, replayed, player.ledger, player.triggered)
     if json:
-        print_json(scores)
+        print_json(card)
         return
-    rows = [[name, getattr(scores, name)] for name in (
-        "incidents", "missed_incidents", "type_accuracy", "risk_mae",
-        "noncritical_scored_critical", "critical_scored_noncritical", "intervals",
-        "interval_accuracy", "false_triggers", "false_trigger_low_risk_rate")]
-    print_table(f"analyst on {dataset.name}", ["figure", "value"], rows)
-    console.print("confusion (label -> predicted): " + "; ".join(
-        f"{k}: {v}" for k, v in sorted(scores.confusion.items())), highlight=False,
-        soft_wrap=True)
+    rows = [[name, getattr(card, name)] for name in card.__struct_fields__
+            if name != "avoided_by_stage"]
+    rows.append(["avoided_by_stage", ", ".join(f"{k} {v}" for k, v in
+                                               card.avoided_by_stage.items()) or "-"])
+    print_table(f"{pack} insights on {dataset.name}", ["figure", "value"], rows)

@@ -1,9 +1,10 @@
-"""`vigila insights`: the newest insights, optionally following new ones as they come."""
+"""`vigila insights`: the newest insights (optionally following new ones as they come), and
+`vigila insights cost`: what the LLM cost and what each stage of the chain saved."""
 
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -16,6 +17,7 @@ from vigila.cli.common import (
     Json,
     Profile,
     console,
+    fail,
     print_json,
     print_table,
     runtime_at,
@@ -29,9 +31,12 @@ def _row(insight: dict[str, Any]) -> list[Any]:
 
 
 COLUMNS = ["created", "risk", "type", "entity", "source", "explanation"]
+app = typer.Typer(help="Insights: list, follow, and what they cost.")
 
 
+@app.callback(invoke_without_command=True)
 def insights(
+    ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
     min_risk: Annotated[int | None, typer.Option(min=0, max=100)] = None,
     type_: Annotated[str | None, typer.Option("--type", help="A prediction type.")] = None,
@@ -41,6 +46,8 @@ def insights(
     json: Json = False,
 ) -> None:
     """Recent insights, newest first (with --follow, then every new one)."""
+    if ctx.invoked_subcommand:
+        return
     with runtime_at(profile, config, data_dir) as rt:
         try:
             records = find_insights(rt, limit=limit, type_=type_, min_risk=min_risk)
@@ -65,3 +72,44 @@ def insights(
                         console.print(" | ".join(str(v) for v in _row(item)), highlight=False)
         except KeyboardInterrupt:
             pass
+
+
+BUCKETS = {"hour": "%Y-%m-%dT%H:00", "day": "%Y-%m-%d"}
+
+
+@app.command("cost")
+def cost(
+    by: Annotated[str, typer.Option(help="Group by hour, day or model.")] = "hour",
+    hours: Annotated[float, typer.Option(min=0, help="How far back to look.")] = 24.0,
+    data_dir: DataDir = None, profile: Profile = None, config: ConfigFile = None,
+    json: Json = False,
+) -> None:
+    """LLM calls, tokens and USD by hour, day or model, and the calls each stage avoided."""
+    if by not in (*BUCKETS, "model"):
+        raise fail(f"--by {by!r}: expected hour, day or model", 2)
+    with runtime_at(profile, config, data_dir) as rt:
+        ledger = rt.ledger(since=rt.clock.now() - hours * 3600)
+    rows: dict[str, dict[str, Any]] = {}
+    avoided: dict[str, int] = {}
+    for entry in ledger:
+        if entry.stage in ("llm", "call"):
+            key = entry.model or "(failed)" if by == "model" else datetime.fromtimestamp(
+                entry.at, UTC).strftime(BUCKETS[by])
+            row = rows.setdefault(key, {by: key, "calls": 0, "insights": 0, "tokens_in": 0,
+                                        "tokens_out": 0, "cost_usd": 0.0})
+            row["calls"] += entry.calls
+            row["insights"] += entry.insights if entry.stage == "llm" else 0
+            row["tokens_in"] += entry.tokens_in
+            row["tokens_out"] += entry.tokens_out
+            row["cost_usd"] = round(row["cost_usd"] + entry.cost_usd, 6)
+        if entry.stage not in ("llm", "call", "parse"):
+            avoided[entry.stage] = avoided.get(entry.stage, 0) + entry.insights
+    table = sorted(rows.values(), key=lambda r: r[by])
+    if json:
+        print_json({"rows": table, "calls_avoided_by_stage": avoided})
+        return
+    print_table(f"LLM cost, last {hours:g} h, by {by}",
+                [by, "calls", "insights", "tokens_in", "tokens_out", "cost_usd"],
+                [list(r.values()) for r in table])
+    print_table("calls avoided, by stage", ["stage", "insights"],
+                [[k, v] for k, v in sorted(avoided.items())])

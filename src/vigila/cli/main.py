@@ -16,6 +16,7 @@ from vigila.cli import (
     insights,
     log,
     metrics,
+    replay,
     rules,
     serve,
     simulate,
@@ -28,7 +29,6 @@ app.command()(ingest.ingest)
 app.command()(events.events)
 app.command()(simulate.simulate)
 app.command()(detect.detect)
-app.command()(insights.insights)
 app.command("eval")(evaluate.evaluate)
 app.add_typer(events.deadletters, name="deadletters")
 app.add_typer(config.app, name="config")
@@ -37,6 +37,8 @@ app.add_typer(log.app, name="log")
 app.add_typer(rules.app, name="rules")
 app.add_typer(metrics.app, name="metrics")
 app.add_typer(alarms.app, name="alarms")
+app.add_typer(insights.app, name="insights")
+app.command()(replay.replay)
 
 
 @app.command()

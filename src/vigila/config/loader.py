@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import typing
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,7 @@ from vigila.config.schema import SECTIONS, Config
 PROFILES = ("dev", "staging", "production")
 _PATH_IN_ERROR = re.compile(r" - at `\$\.?([^`]*)`$")
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_MAPPING_KEY = re.compile(r" - at `key` in `\$\.?([^`]*)`$")
 
 
 class ConfigError(ValueError):
@@ -162,38 +164,103 @@ def _explain(exc: msgspec.ValidationError, merged: dict[str, Any],
     match = _PATH_IN_ERROR.search(message)
     key = match.group(1) if match else ""
     reason = _PATH_IN_ERROR.sub("", message)
+    mapping = _MAPPING_KEY.search(reason)
+    if mapping or "[...]" in key:  # inside a table of names: say which entry
+        key, reason = _entry_at_fault(mapping.group(1) if mapping else key.split("[...]")[0],
+                                      merged, key, reason)
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
         key = f"{key}.{unknown.group(1)}" if key else unknown.group(1)
-        allowed = _allowed_keys(key.rpartition(".")[0])
+        allowed = _allowed_keys(key.rpartition(".")[0], merged)
         return ConfigError(
-            f"unknown configuration key {key!r} ({sources.get(key, 'unknown source')}); "
+            f"unknown configuration key {key!r} ({_source(key, sources)}); "
             f"allowed here: {', '.join(allowed)}"
         )
     value: Any = merged
     for part in key.split(".") if key else []:
         value = value.get(part) if isinstance(value, dict) else None
     return ConfigError(
-        f"invalid configuration: {key} = {value!r} ({sources.get(key, 'default')}): "
-        f"{reason}{_allowed_values(key)}"
+        f"invalid configuration: {key} = {value!r} ({_source(key, sources)}): "
+        f"{reason}{_allowed_values(key, merged)}"
     )
 
 
-def _allowed_values(key: str) -> str:
-    """For a choice field, the list of choices (msgspec's enum error omits them)."""
+def _entry_at_fault(table: str, merged: dict[str, Any], key: str, reason: str
+                    ) -> tuple[str, str]:
+    """msgspec names no entry of a table (`targets[...].type`): validate them one by one."""
+    hint = typing.get_type_hints(Config, include_extras=True).get(table)
+    entries = merged.get(table)
+    if hint is None or not isinstance(entries, dict):
+        return key, reason
+    for name, value in entries.items():
+        try:
+            msgspec.convert({name: value}, hint, strict=False)
+        except msgspec.ValidationError as exc:
+            inner = str(exc)
+            if _MAPPING_KEY.search(inner):
+                return table, f"the name {name!r} is not allowed: {_MAPPING_KEY.sub('', inner)}"
+            match = _PATH_IN_ERROR.search(inner)
+            rest = match.group(1).removeprefix("[...]") if match else ""
+            return f"{table}.{name}{rest}", _PATH_IN_ERROR.sub("", inner)
+    return key, reason
+
+
+def _source(key: str, sources: dict[str, str]) -> str:
+    """Where `key`, or the nearest table above it, was set."""
+    while key and key not in sources:
+        key = key.rpartition(".")[0]
+    return sources.get(key, "default")
+
+
+def _info_at(key: str, merged: dict[str, Any]) -> Any:
+    """The msgspec type info at a dotted key; a tagged union resolved by the value's tag."""
     info: Any = msgspec.inspect.type_info(Config)
-    for part in key.split("."):
-        field = next((f for f in getattr(info, "fields", ()) if f.name == part), None)
-        if field is None:
-            return ""
-        info = field.type
+    value: Any = merged
+    for part in key.split(".") if key else []:
+        info = _resolve(info, value)
+        if isinstance(info, msgspec.inspect.StructType):
+            field = next((f for f in info.fields if f.encode_name == part), None)
+            if field is None:
+                return None
+            info = field.type
+        elif isinstance(info, msgspec.inspect.DictType):
+            info = info.value_type
+        else:
+            return None
+        value = value.get(part) if isinstance(value, dict) else None
+    return _resolve(info, value)
+
+
+def _resolve(info: Any, value: Any) -> Any:
+    if not isinstance(info, msgspec.inspect.UnionType):
+        return info
+    tagged = [t for t in info.types if isinstance(t, msgspec.inspect.StructType) and t.tag]
+    if tagged and isinstance(value, dict):
+        return next((t for t in tagged if t.tag == value.get(t.tag_field)), info)
+    real = [t for t in info.types if not isinstance(t, msgspec.inspect.NoneType)]
+    return real[0] if len(real) == 1 else info
+
+
+def _allowed_values(key: str, merged: dict[str, Any]) -> str:
+    """For a choice field, the choices (msgspec's enum and tag errors omit them)."""
+    parent, _, leaf = key.rpartition(".")
+    above: Any = msgspec.inspect.type_info(Config)
+    if parent:
+        above = _info_at(parent.rpartition(".")[0], merged)
+        above = above.value_type if isinstance(above, msgspec.inspect.DictType) else None
+    if isinstance(above, msgspec.inspect.UnionType):
+        tags = sorted(str(t.tag) for t in above.types
+                      if isinstance(t, msgspec.inspect.StructType) and t.tag_field == leaf)
+        if tags:
+            return f"; allowed: {', '.join(tags)}"
+    info = _info_at(key, merged)
     if isinstance(info, msgspec.inspect.LiteralType):
         return f"; allowed: {', '.join(map(str, info.values))}"
     return ""
 
 
-def _allowed_keys(section: str) -> list[str]:
-    struct = Config
-    if section:
-        struct = type(getattr(Config(), section))
-    return sorted(f.name for f in msgspec.structs.fields(struct))
+def _allowed_keys(section: str, merged: dict[str, Any]) -> list[str]:
+    info = _info_at(section, merged)
+    if not isinstance(info, msgspec.inspect.StructType):
+        return []
+    return sorted(f.encode_name for f in info.fields)

@@ -15,6 +15,7 @@ from vigila.routing.model import Rule, Target
 
 PositiveInt = Annotated[int, Meta(ge=1)]
 Name = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
+TargetName = Annotated[str, Meta(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
 
 
 class ServerConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -80,8 +81,9 @@ class RoutingConfig(msgspec.Struct, forbid_unknown_fields=True):
     """Times an event may be re-published by `bus` targets before it is dead-lettered."""
     retry_base_seconds: Annotated[float, Meta(gt=0, le=600)] = 1.0
     """First retry delay of a failed delivery; it doubles per attempt, with jitter."""
-    retry_max_seconds: Annotated[float, Meta(gt=0, le=3600)] = 300.0
-    """Longest delay between two delivery attempts."""
+    retry_max_seconds: Annotated[float, Meta(gt=0, le=3600)] = 60.0
+    """Longest delay between two delivery attempts: a target that was down for any time
+    gets its backlog within this long of coming back."""
 
 
 class MetricsConfig(msgspec.Struct, forbid_unknown_fields=True):
@@ -111,6 +113,52 @@ class AlertingConfig(msgspec.Struct, forbid_unknown_fields=True):
     """Targets that every `Critical Insight` goes to (the built-in `critical-insights` rule)."""
 
 
+class AiConfig(msgspec.Struct, forbid_unknown_fields=True):
+    """The insight engine's LLM and the stages that bound its calls (`VIGILA_AI_*`)."""
+
+    enabled: bool = True
+    """`AI_ENABLED`: with False the deterministic analyst writes every insight."""
+    provider: Literal["none", "openai", "anthropic", "bedrock"] = "none"
+    """`none`: no LLM; `openai` covers every OpenAI-compatible server (vLLM, Ollama, ...)."""
+    base_url: str | None = None
+    """Server URL (OpenAI-compatible, Anthropic) or Bedrock endpoint override."""
+    model: str | None = None
+    """Model id; each provider has a default (Bedrock: Claude 3.5 Haiku)."""
+    api_key: str | None = None
+    """Secret; prefer the `VIGILA_AI_API_KEY` variable to a file. Never printed."""
+    temperature: Annotated[float, Meta(ge=0, le=2)] = 0.3
+    sample_rate: Annotated[float, Meta(ge=0, le=1)] = 1.0
+    """Share of insights offered to the LLM; the rest are the analyst's."""
+    cache_ttl_seconds: Annotated[float, Meta(ge=0, le=86_400)] = 900.0
+    """An LLM answer is reused for the same quantized evidence this long."""
+    cache_entries: Annotated[int, Meta(ge=0, le=1_000_000)] = 10_000
+    max_batch: Annotated[int, Meta(ge=1, le=32)] = 8
+    """Triggered intervals that arrive together share one prompt, up to this many."""
+    llm_from_risk: Annotated[int, Meta(ge=0, le=101)] = 40
+    """Analyst risk below which its reading stands without the LLM (false triggers and
+    small blips: the bulk of triggered intervals, and not worth a call)."""
+    full_prompt_from_risk: Annotated[int, Meta(ge=0, le=101)] = 50
+    """Analyst risk from which the full prompt is used; below it, the short one."""
+    requests_per_minute: Annotated[float, Meta(gt=0)] = 1800.0
+    tokens_per_minute: Annotated[float, Meta(gt=0)] = 400_000.0
+    max_wait_seconds: Annotated[float, Meta(ge=0, le=60)] = 1.0
+    """Longest wait for the rate limiter before the analyst answers instead."""
+    hourly_budget_usd: Annotated[float, Meta(ge=0)] = 20.0
+    monthly_budget_usd: Annotated[float, Meta(ge=0)] = 500.0
+    spend_alert_usd_per_hour: Annotated[float, Meta(ge=0)] = 10.0
+    """Spend in one clock hour that publishes an `LLM Spend Alert` event."""
+    timeout_seconds: Annotated[float, Meta(gt=0, le=300)] = 10.0
+    attempts: Annotated[int, Meta(ge=1, le=10)] = 3
+    retry_base_seconds: Annotated[float, Meta(ge=0, le=60)] = 0.5
+    breaker_failures: Annotated[int, Meta(ge=1, le=1000)] = 5
+    """Consecutive failed calls that open the circuit breaker."""
+    breaker_cooldown_seconds: Annotated[float, Meta(gt=0, le=3600)] = 30.0
+    prices: dict[str, tuple[float, float]] = msgspec.field(default_factory=dict)
+    """USD per million input and output tokens, for models not in the built-in table."""
+    insight_ttl_days: Annotated[float, Meta(gt=0, le=3650)] = 30.0
+    """How long insights are kept."""
+
+
 class Config(msgspec.Struct, forbid_unknown_fields=True):
     """The effective configuration of one vigila deployment."""
 
@@ -137,14 +185,20 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
     routing: RoutingConfig = msgspec.field(default_factory=RoutingConfig)
     metrics: MetricsConfig = msgspec.field(default_factory=MetricsConfig)
     alerting: AlertingConfig = msgspec.field(default_factory=AlertingConfig)
+    ai: AiConfig = msgspec.field(default_factory=AiConfig)
     alarms: list[dict[str, Any]] = msgspec.field(default_factory=list)
     """Metric and composite alarms (`[[alarms]]` tables, CloudWatch's fields)."""
-    targets: dict[str, Target] = msgspec.field(default_factory=dict)
-    """Named targets that alarm actions refer to (`[targets.oncall]`)."""
+    targets: dict[TargetName, Target] = msgspec.field(default_factory=dict)
+    """Named targets that alarm actions refer to (`[targets.oncall]`); the name is the
+    channel's in metrics and notification grouping."""
     rules: list[Rule] = msgspec.field(default_factory=list)
     """Rules declared in the configuration file (`[[rules]]` tables)."""
     pack_settings: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
     """Per-pack settings (`[pack_settings.fabric.triggers]`), validated by each pack."""
+
+    def __post_init__(self) -> None:
+        self.targets = {name: msgspec.structs.replace(target, name=name)
+                        for name, target in self.targets.items()}
 
     @property
     def resource_name(self) -> str:
@@ -158,5 +212,5 @@ class Config(msgspec.Struct, forbid_unknown_fields=True):
 
 
 SECTIONS = ("server", "log", "ingest", "pipeline", "auth", "tracing", "routing", "metrics",
-            "alerting")
+            "alerting", "ai")
 """Config fields that are sections: `VIGILA_<SECTION>_<KEY>` sets `<section>.<key>`."""

@@ -203,3 +203,50 @@ def _objects(text: str) -> Iterator[tuple[int, int]]:
     yield from sorted(span for spans in inside for span in spans)
     if opens:
         yield opens[0], len(text)
+
+
+def parse_batch(text: str, count: int) -> list[ParseResult]:
+    """Parse an answer to a batched prompt: `{"insights": [{"index": i, ...draft}, ...]}`.
+
+    Returns one result per asked item, in order; an item the answer lacks, or repeats,
+    gets an error. The JSON is looked for as `parse_draft` does.
+
+    >>> item = {"prediction_type": "latency_spike", "risk_score": 60, "explanation": "p99 up",
+    ...         "recommendations": ["a", "b"], "confidence": 0.7}
+    >>> answer = msgspec.json.encode({"insights": [{"index": 1, **item}]}).decode()
+    >>> [r.error or r.draft.risk_score for r in parse_batch(answer, 2)]
+    ['no answer for item 0', 60]
+    """
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_INPUT_BYTES * 4:
+        return [ParseResult(None, [], f"answer is {size} bytes, over the limit")] * count
+    items, error = _batch_items(text)
+    if items is None:
+        return [ParseResult(None, [], error)] * count
+    results: list[ParseResult | None] = [None] * count
+    for position, item in enumerate(items):
+        index = item.get("index") if isinstance(item, dict) else None
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < count:
+            continue
+        if results[index] is not None:
+            results[index] = ParseResult(None, [], f"item {index} answered twice")
+            continue
+        fields = {k: v for k, v in item.items() if k != "index"}
+        judged = _judge(fields, "json")
+        results[index] = judged if judged.ok else ParseResult(
+            None, [], f"$.insights[{position}]: {judged.error}", judged.found)
+    return [r or ParseResult(None, [], f"no answer for item {i}") for i, r in enumerate(results)]
+
+
+def _batch_items(text: str) -> tuple[list[Any] | None, str]:
+    stripped = text.strip()
+    candidates: Iterator[tuple[Found, int, str]] = itertools.chain(
+        [("json", 0, stripped)], _candidates(text))
+    for _, _, candidate in itertools.islice(candidates, MAX_CANDIDATES):
+        try:
+            value = msgspec.json.decode(candidate)
+        except (msgspec.DecodeError, RecursionError):
+            continue
+        if isinstance(value, dict) and isinstance(value.get("insights"), list):
+            return value["insights"], ""
+    return None, 'no JSON object with an "insights" array in the answer'

@@ -10,6 +10,7 @@ from typing import Any
 
 from vigila.events.schemas import DetailSchemas
 from vigila.metrics.declare import MetricSpec
+from vigila.packs.widgets import Dashboard
 from vigila.pipeline.processor import Processor
 from vigila.routing.model import Rule
 
@@ -38,13 +39,17 @@ class Pack:
     simulator: Callable[..., Iterator[dict[str, Any]]] | None = None
     """Yields events for `vigila simulate <pack>` and the demo."""
     rules: list[Rule] = field(default_factory=list)
+    """Routing rules the pack ships (read-only over the API)."""
     alarms: list[Any] = field(default_factory=list)
     """Metric and composite alarms (`vigila.alarms` structs) the pack ships."""
     metrics: list[MetricSpec] = field(default_factory=list)
     """Metrics computed from events (rolled up, queryable, alarmable)."""
     bare_routes: dict[str, BareRoute] = field(default_factory=dict)
     """Ingest routes for senders that post details without envelopes."""
-    """Routing rules the pack ships (read-only over the API)."""
+    prompts: Any = None
+    """The pack's prompt book for the insight engine (`vigila.insights.engine.PromptBook`)."""
+    dashboard: Dashboard | None = None
+    """The widgets the web UI shows for the pack (`vigila.packs.widgets`)."""
 
 
 class UnknownPack(ValueError):

@@ -3,12 +3,16 @@
 A row is keyed by `rule/target/event id`, so a replayed batch routes the same
 rows again and changes nothing. The dispatcher delivers due rows, retries
 failures with exponential backoff and jitter (honouring `Retry-After`), and
-dead-letters a row whose target stayed down longer than it allows.
+dead-letters a row whose target stayed down longer than it allows. When a target
+that failed takes a delivery again, its other waiting rows are due at once, in
+the order they were queued: a channel that comes back gets its backlog promptly.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
+import re
 from collections.abc import Callable
 from typing import Protocol
 
@@ -20,6 +24,7 @@ from vigila.store.base import DeadLetter
 from vigila.worker import Worker
 
 _target_decoder = msgspec.json.Decoder(Target)
+_HEADER_SAFE = re.compile(r"^[\x21-\x7e]{1,512}$")
 
 
 class OutboxEntry(msgspec.Struct):
@@ -59,8 +64,30 @@ class OutboxStore(Protocol):
 
     def outbox_dead(self, key: str, letter: DeadLetter) -> None: ...
 
+    def outbox_wake(self, target: bytes, now_ms: int) -> int:
+        """Make the pending rows of `target` due now; returns how many."""
 
-Deliver = Callable[[OutboxEntry, Target], None]
+
+Deliver = Callable[[OutboxEntry, Target], str | None]
+"""Delivers one row, or raises `DeliveryError`. Returns None when the dispatcher should mark
+the row delivered, or the outcome when the stage settled the row itself (a grouping stage
+absorbs it into its group, in one transaction, and answers `grouped`)."""
+OnResult = Callable[[str, str, float], None]
+"""Called with the channel, the outcome (`delivered`, `failed`, `dead` or what a stage
+answered) and, when delivered, the seconds since the row was queued."""
+
+
+def dedup_key(key: str) -> str:
+    """`key` as a header value receivers can dedup on: itself when it is printable ASCII
+    (event ids are), else its SHA-256 (an event id with spaces, CR/LF or non-ASCII)."""
+    if _HEADER_SAFE.match(key):
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def channel(entry: OutboxEntry, target: Target) -> str:
+    """The channel a row goes to: the target's name, else `<rule>/<index>` from its key."""
+    return target.name or entry.key.rsplit("/", 1)[0]
 
 
 class Backoff(msgspec.Struct, frozen=True):
@@ -74,24 +101,30 @@ class Backoff(msgspec.Struct, frozen=True):
 
 
 class Dispatcher:
-    """Delivers due outbox entries; `run_once` is one pass (tests call it with a manual clock)."""
+    """Delivers due outbox entries; `run_once` is one pass (tests call it with a manual clock).
+
+    `flush` runs first in each pass, given the time in milliseconds: the notification
+    groups that are due become outbox rows, delivered in the same pass."""
 
     def __init__(self, store: OutboxStore, deliver: Deliver, clock: Clock, *,
                  backoff: Backoff | None = None, batch: int = 200, seed: int | None = None,
-                 on_result: Callable[[str, bool], None] | None = None) -> None:
+                 on_result: OnResult | None = None,
+                 flush: Callable[[int], int] | None = None) -> None:
         self._store = store
         self._deliver = deliver
         self._clock = clock
         self._backoff = backoff or Backoff()
         self._batch = batch
         self._rng = random.Random(seed)
-        self._on_result = on_result
+        self._on_result = on_result or (lambda channel, outcome, seconds: None)
+        self._flush = flush
         self.worker = Worker("outbox", self.run_once, idle_wait=0.5)
 
     def run_once(self) -> int:
-        """Try every due entry once; returns how many were delivered."""
+        """Flush due groups, then try every due entry once; returns how many groups were
+        flushed plus how many entries were delivered or settled."""
         now_ms = int(self._clock.now() * 1000)
-        delivered = 0
+        done = self._flush(now_ms) if self._flush else 0
         down: dict[bytes, DeliveryError] = {}  # one failure per target per pass is enough
         for entry in self._store.due_outbox(now_ms, self._batch):
             target = entry.target_spec()
@@ -99,7 +132,7 @@ class Dispatcher:
                 self._failed(entry, target, down[entry.target], now_ms)
                 continue
             try:
-                self._deliver(entry, target)
+                outcome = self._deliver(entry, target)
             except Exception as exc:  # a bug in a target must not stop the others
                 error = exc if isinstance(exc, DeliveryError) else DeliveryError(
                     f"{type(exc).__name__}: {exc}")
@@ -107,16 +140,17 @@ class Dispatcher:
                     down[entry.target] = error
                 self._failed(entry, target, error, now_ms)
                 continue
-            self._store.outbox_delivered(entry.key, now_ms)
-            delivered += 1
-            if self._on_result:
-                self._on_result(type(target).__name__, True)
-        return delivered
+            if outcome is None:
+                self._store.outbox_delivered(entry.key, now_ms)
+                if entry.attempts:  # it was down and is back: its backlog is due now
+                    self._store.outbox_wake(entry.target, now_ms)
+            done += 1
+            self._on_result(channel(entry, target), outcome or "delivered",
+                            max(0.0, (now_ms - entry.created_ms) / 1000))
+        return done
 
     def _failed(self, entry: OutboxEntry, target: Target, exc: DeliveryError,
                 now_ms: int) -> None:
-        if self._on_result:
-            self._on_result(type(target).__name__, False)
         attempts = entry.attempts + 1
         delay = exc.retry_after if exc.retry_after is not None else self._backoff.delay(
             attempts, self._rng)
@@ -127,5 +161,7 @@ class Dispatcher:
             self._store.outbox_dead(entry.key, DeadLetter(
                 stage=f"route:{entry.rule}", reason=reason, raw=entry.payload,
                 raw_size=len(entry.payload), at_ms=now_ms, event_id=entry.event_id))
+            self._on_result(channel(entry, target), "dead", 0.0)
             return
         self._store.outbox_retry(entry.key, due_ms, attempts, str(exc)[:500])
+        self._on_result(channel(entry, target), "failed", 0.0)

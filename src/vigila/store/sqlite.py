@@ -22,6 +22,11 @@ from vigila.store.base import (
     StoredEvent,
     StoredRule,
 )
+from vigila.store.sqlite_notify import SqliteGroupStore
+
+KEPT_KINDS = ("insight", "insight-request")
+"""Outputs that event retention does not trim: insights have their own TTL, requests are
+work still to do. Processor states (`state:*`) are kept too."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -86,6 +91,7 @@ class SqliteStore:
     def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
         self._db = Database(path, synchronous=synchronous)
         self._db.create(_SCHEMA)
+        self.notify = SqliteGroupStore(self._db, self._insert_outbox)  # groups beside the outbox
 
     # -- the pipeline's atomic commit ---------------------------------------------------
 
@@ -216,6 +222,18 @@ class SqliteStore:
             (kind, key)).fetchone()
         return OutputRecord(*row) if row else None
 
+    def oldest_outputs(self, kind: str, limit: int) -> list[OutputRecord]:
+        """The oldest outputs of `kind` first: a work queue (insight requests)."""
+        rows = self._db.reader.execute(
+            "SELECT kind, key, entity, time_ms, data FROM outputs WHERE kind=?"
+            " ORDER BY time_ms, key LIMIT ?", (kind, limit))
+        return [OutputRecord(*row) for row in rows]
+
+    def delete_outputs(self, kind: str, keys: list[str]) -> None:
+        with self._db.write() as conn:
+            conn.executemany("DELETE FROM outputs WHERE kind=? AND key=?",
+                             ((kind, key) for key in keys))
+
     def output_values(self, kind: str) -> dict[str, bytes]:
         """Every output of `kind`, key -> data (processor states, for instance)."""
         rows = self._db.reader.execute("SELECT key, data FROM outputs WHERE kind=?", (kind,))
@@ -286,6 +304,12 @@ class SqliteStore:
         with self._db.write() as conn:
             conn.execute("UPDATE outbox SET due_ms=?, attempts=?, last_error=? WHERE key=?",
                          (due_ms, attempts, error, key))
+
+    def outbox_wake(self, target: bytes, now_ms: int) -> int:
+        """Make every pending row of `target` due now (it is back); returns how many."""
+        with self._db.write() as conn:
+            return conn.execute("UPDATE outbox SET due_ms=? WHERE state='pending' AND due_ms>?"
+                                " AND target=?", (now_ms, now_ms, target)).rowcount
 
     def outbox_dead(self, key: str, letter: DeadLetter) -> None:
         """Give up on an entry: it leaves the outbox for the dead-letter store, atomically."""
@@ -416,12 +440,20 @@ class SqliteStore:
             conn.execute("DELETE FROM event_resources WHERE id IN "
                          "(SELECT id FROM events WHERE time_ms<?)", (before_ms,))
             deleted = conn.execute("DELETE FROM events WHERE time_ms<?", (before_ms,)).rowcount
-            deleted += conn.execute("DELETE FROM outputs WHERE time_ms<?", (before_ms,)).rowcount
+            deleted += conn.execute(
+                "DELETE FROM outputs WHERE time_ms<? AND kind NOT IN (?, ?)"
+                " AND kind NOT LIKE 'state:%'", (before_ms, *KEPT_KINDS)).rowcount
             deleted += conn.execute("DELETE FROM dead_letters WHERE at_ms<?",
                                     (before_ms,)).rowcount
             deleted += conn.execute("DELETE FROM outbox WHERE state!='pending' AND done_ms<?",
                                     (before_ms,)).rowcount
         return deleted
+
+    def trim_outputs(self, kind: str, before_ms: int) -> int:
+        """Delete outputs of `kind` older than `before_ms` (insights, by their own TTL)."""
+        with self._db.write() as conn:
+            return conn.execute("DELETE FROM outputs WHERE kind=? AND time_ms<?",
+                                (kind, before_ms)).rowcount
 
     def close(self) -> None:
         self._db.close()

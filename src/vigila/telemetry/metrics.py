@@ -13,6 +13,8 @@ from vigila.log.base import AppendResult
 disable_created_metrics()  # the `_created` series double every counter for no use here
 
 BATCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+DELIVERY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0,
+                    3600.0)
 
 
 class LagSnapshot:
@@ -57,9 +59,31 @@ class EngineMetrics:
                                       "Bytes appended, per partition.", ["partition"], registry=r)
         self.routed = Counter("vigila_routed", "Outbox entries created by rule matches.",
                               registry=r)
-        self.deliveries = Counter("vigila_route_deliveries", "Delivery attempts by target.",
-                                  ["target", "outcome"], registry=r)
+        self.deliveries = Counter(
+            "vigila_route_deliveries", "Outbox rows by channel (target name) and outcome: "
+            "delivered, failed (to be retried), dead (dead-lettered), grouped.",
+            ["target", "outcome"], registry=r)
+        self.delivery_seconds = Histogram(
+            "vigila_route_delivery_seconds", "From routing (or a group's flush) to delivery.",
+            ["target"], buckets=DELIVERY_BUCKETS, registry=r)
+        self.insights = Counter("vigila_insights", "Insights written, by writer "
+                                "(`analyst` or `llm:<provider>`).", ["source"], registry=r)
+        self.llm_calls = Counter("vigila_llm_calls", "Calls made to the LLM provider.",
+                                 registry=r)
+        self.llm_cost = Counter("vigila_llm_cost_usd", "USD spent on LLM calls.", registry=r)
         r.register(_LagCollector(lag, dead_letters, group))
+
+    def record_delivery(self, target: str, outcome: str, seconds: float) -> None:
+        """The outbox dispatcher's `on_result`."""
+        self.deliveries.labels(target, outcome).inc()
+        if outcome == "delivered":
+            self.delivery_seconds.labels(target).observe(seconds)
+
+    def delivery_failures(self) -> float:
+        """Failed and dead-lettered deliveries so far, every channel together."""
+        return sum(sample.value for metric in self.deliveries.collect()
+                   for sample in metric.samples if sample.name.endswith("_total")
+                   and sample.labels["outcome"] in ("failed", "dead"))
 
     def record_appends(self, results: list[AppendResult]) -> None:
         for result in results:

@@ -6,6 +6,7 @@ import msgspec
 
 from vigila.metrics.declare import Dimension, MetricSpec
 from vigila.packs.base import BareRoute, Pack
+from vigila.packs.fabric.dashboard import DASHBOARD
 from vigila.packs.fabric.enrich import (
     ANALYSIS_TRIGGERED,
     Enriched,
@@ -14,6 +15,7 @@ from vigila.packs.fabric.enrich import (
     TriggerSettings,
 )
 from vigila.packs.fabric.insights import FabricInsights, InsightSettings
+from vigila.packs.fabric.prompts import FabricPrompts
 from vigila.packs.fabric.schema import DETAIL_TYPE, SOURCE, PortMetrics
 from vigila.packs.fabric.simulator import simulate
 
@@ -63,5 +65,7 @@ PACK = Pack(
     processors=processors,
     simulator=simulate,
     metrics=METRICS,
+    dashboard=DASHBOARD,
+    prompts=FabricPrompts(),
     bare_routes={"metrics": BareRoute(SOURCE, DETAIL_TYPE, resource_field="stream_id")},
 )

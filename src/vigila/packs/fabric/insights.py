@@ -1,77 +1,62 @@
-"""Fabric insights: each triggered interval judged, deduplicated, stored and published.
+"""Fabric insights, first stages: each triggered interval judged by the analyst,
+deduplicated, and queued for the insight chain.
 
-This is the analyst path of the insight engine: the deterministic analyst
-judges the evidence, and a port's insight of one type is not repeated within
-`dedup_seconds` (an incident spans many intervals; the operator needs one
-insight, not one per interval). Each insight is stored (kind `insight`) and
-published as `source: vigila.insights`, `detail-type: Insight`, or
-`Critical Insight` when its risk is 80 or more, for rules to route.
+A port's insight of one type is not repeated within `dedup_seconds` (an
+incident spans many intervals; the operator needs one insight, not one per
+interval). What passes is stored as an `insight-request` with the batch that
+triggered it; the insight worker (`vigila.insights.worker`) runs the rest of
+the chain, stores the insight and publishes it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
 
 from vigila.insights.analyst import analyze
-from vigila.insights.model import Insight
+from vigila.insights.request import InsightRequest, LedgerEntry
+from vigila.insights.stages.dedup import Dedup
+from vigila.insights.worker import LEDGER_KIND, REQUEST_KIND
 from vigila.packs.fabric.enrich import Enriched
-from vigila.pipeline.processor import Emit, ProcessContext, Record
+from vigila.pipeline.processor import ProcessContext, Record
 
-SOURCE = "vigila.insights"
-PROMPT_VERSION = "analyst-1"
 _IDS = uuid.UUID("3b8f3e2a-51a4-4d0c-9e3c-2f6a1d7c9b01")
 
 
 class InsightSettings(msgspec.Struct, forbid_unknown_fields=True):
     dedup_seconds: float = 300.0
     """A port's insight of one type is not repeated within this many seconds."""
-    ttl_days: float = 30.0
-    """How long an insight is kept."""
 
 
 class FabricInsights:
-    """Turns `Analysis Triggered` events into insights (see the module docstring)."""
+    """Turns `Analysis Triggered` events into insight requests (see the module docstring)."""
 
     name = "fabric-insights"
     accepts = frozenset({("vigila.fabric", "Analysis Triggered")})
 
     def __init__(self, settings: InsightSettings | None = None) -> None:
         self.settings = settings or InsightSettings()
-        self._last: dict[str, float] = {}
-        self._dirty: set[str] = set()
+        self.dedup = Dedup(self.settings.dedup_seconds)
 
-    def process(self, event: Any, ctx: ProcessContext) -> Iterator[Record | Emit]:
+    def process(self, event: Any, ctx: ProcessContext) -> Iterator[Record]:
         evidence: Enriched = event.detail
         at = event.time.timestamp() if event.time else ctx.clock.now()
         draft = analyze(evidence)
-        key = f"{evidence.stream_id}|{draft.prediction_type}"
-        last = self._last.get(key)
-        if last is not None and 0 <= at - last < self.settings.dedup_seconds:
+        if not self.dedup.admit(f"{evidence.stream_id}|{draft.prediction_type}", at):
+            yield Record(kind=LEDGER_KIND, key=f"{event.id}/dedup", entity="dedup",
+                         value=LedgerEntry(at=at, stage="dedup"), time=at)
             return
-        self._last[key] = at
-        self._dirty.add(key)
-        created = datetime.fromtimestamp(at, UTC)
-        insight = Insight(
+        request = InsightRequest(
             insight_id=str(uuid.uuid5(_IDS, event.id)), entity=evidence.stream_id,
-            prediction_type=draft.prediction_type, risk_score=draft.risk_score,
-            explanation=draft.explanation, recommendations=draft.recommendations,
-            confidence=draft.confidence, evidence=msgspec.to_builtins(evidence),
-            source="analyst", prompt_version=PROMPT_VERSION, created_at=created,
-            expires_at=created + timedelta(days=self.settings.ttl_days))
-        yield Record(kind="insight", key=insight.insight_id, entity=insight.entity,
-                     value=insight, time=at)
-        yield Emit(source=SOURCE,
-                   detail_type="Critical Insight" if insight.critical else "Insight",
-                   detail=insight, key="insight", resources=[insight.entity])
+            evidence=msgspec.to_builtins(evidence), analyst=draft, at=at)
+        yield Record(kind=REQUEST_KIND, key=request.insight_id, entity=request.entity,
+                     value=request, time=at)
 
     def export_states(self) -> dict[str, bytes]:
-        dirty, self._dirty = self._dirty, set()
-        return {key: str(self._last[key]).encode() for key in dirty}
+        return self.dedup.export_states()
 
     def import_states(self, states: dict[str, bytes]) -> None:
-        self._last.update({key: float(value) for key, value in states.items()})
+        self.dedup.import_states(states)

@@ -1,0 +1,1 @@
+"""The small stages of the insight chain, each usable and testable alone."""
