@@ -31,7 +31,7 @@ class Mail(msgspec.Struct):
 
 class MailServer:
     """`replies` is a queue of SMTP replies to DATA (`"451 try later"`); when empty, 250.
-    `delay` seconds pass before the reply (a slow relay). Mail is recorded when accepted."""
+    `delay` seconds pass between accepting a mail and saying so (a slow relay)."""
 
     def __init__(self, *, port: int = 0, tls: ssl.SSLContext | None = None,
                  implicit_tls: bool = False, users: dict[str, str] | None = None) -> None:
@@ -83,12 +83,12 @@ class _Handler:
         self._server = server
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self._server.delay:
-            await asyncio.sleep(self._server.delay)
         reply = self._server.replies.popleft() if self._server.replies else "250 OK"
         if reply.startswith("250"):
             self._server.mail.append(Mail(envelope.mail_from, list(envelope.rcpt_tos),
                                           envelope.original_content or envelope.content))
+        if self._server.delay:  # accepted, but the answer is slow (or never seen)
+            await asyncio.sleep(self._server.delay)
         return reply
 
 

@@ -261,9 +261,13 @@ class Runtime:
     def put_rule(self, rule: Rule) -> str:
         """Create or replace an API-managed rule; returns `created` or `replaced`.
 
-        Raises `RuleConflict` for the name of a pack or config rule, `PatternError` for
-        an invalid pattern (nothing is stored then).
+        Raises `RuleConflict` for the name of a pack or config rule, or a target reading a
+        secret, `PatternError` for an invalid pattern (nothing is stored then).
         """
+        if any(getattr(target, "password_env", None) for target in rule.targets):
+            raise RuleConflict(f"rule {rule.name!r}: a rule over the API cannot read a secret "
+                               "(password_env); declare the channel under [targets] in the "
+                               "configuration file")
         current = self.rules()
         if rule.name in current and current[rule.name][1] != "api":
             raise RuleConflict(f"rule {rule.name!r} comes from {current[rule.name][1]} and "

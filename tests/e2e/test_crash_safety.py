@@ -3,40 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.server import Server
 from vigila.log.sqlite import SqliteLog
 
 pytestmark = pytest.mark.slow
 BATCH = 200
-
-
-def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vigila", "serve", "--data-dir", str(data_dir), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "VIGILA_PROFILE": "dev", "COLUMNS": "200"})
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        match = re.search(r"listening on (http://\S+)", line)
-        if match:
-            return proc, match.group(1)
-        if proc.poll() is not None:
-            break
-    proc.kill()
-    raise RuntimeError("the server did not start")
 
 
 def batch(writer: int, n: int) -> list[dict]:
@@ -46,7 +25,8 @@ def batch(writer: int, n: int) -> list[dict]:
 
 
 def test_sigkill_loses_no_acknowledged_event_and_duplicates_none(tmp_path):
-    proc, url = start_server(tmp_path)
+    server = Server(tmp_path)
+    url = server.url
     acked: set[str] = set()
     unacked: list[list[dict]] = []
     lock = threading.Lock()
@@ -77,8 +57,7 @@ def test_sigkill_loses_no_acknowledged_event_and_duplicates_none(tmp_path):
     deadline = time.monotonic() + 30
     while len(acked) < 20_000 and time.monotonic() < deadline:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    server.kill()
     stop.set()
     for thread in threads:
         thread.join()
@@ -88,9 +67,9 @@ def test_sigkill_loses_no_acknowledged_event_and_duplicates_none(tmp_path):
         checkpointed = db.execute("SELECT coalesce(sum(position), 0) FROM checkpoints"
                                   ).fetchone()[0]
 
-    proc, url = start_server(tmp_path)
+    server = Server(tmp_path)
     try:
-        with httpx.Client(base_url=url, timeout=10) as client:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
             for events in unacked:  # clients retry what was never acknowledged
                 assert client.post("/v1/events", json=events).status_code == 200
             deadline = time.monotonic() + 60
@@ -101,8 +80,7 @@ def test_sigkill_loses_no_acknowledged_event_and_duplicates_none(tmp_path):
                 time.sleep(0.1)
             metrics = client.get("/metrics").text
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+        server.stop()
 
     log = SqliteLog(tmp_path / "log.db", partitions=4)
     records = [json.loads(r.data) for p in range(4) for r in log.read(p, 0, 10**7)]

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import json
-import signal
 import socket
 
 import httpx
 import pytest
 
-from tests.e2e.test_crash_safety import start_server
+from tests.server import Server
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    proc, url = start_server(tmp_path_factory.mktemp("hostile"))
-    yield url
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(30)
+    running = Server(tmp_path_factory.mktemp("hostile"))
+    yield running.url
+    running.stop()
 
 
 def raw_request(url: str, payload: bytes) -> bytes:

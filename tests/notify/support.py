@@ -90,7 +90,8 @@ def run(dispatcher: Dispatcher) -> None:
 
 def advance(clock: ManualClock, dispatcher: Dispatcher, seconds: float,
             step: float = 5.0) -> None:
-    """Move time forward in steps, running the dispatcher at each."""
+    """Run the dispatcher now, then move time forward in steps, running it at each."""
+    run(dispatcher)
     end = clock.now() + seconds
     while clock.now() < end:
         clock.advance(min(step, end - clock.now()))

@@ -29,11 +29,11 @@ def test_group_wait_collects_alerts_into_one_message(store, clock, receiver):
     target = am_target(receiver.url)
     d = make_dispatcher(store, clock)
     for i in range(3):  # three ports, one type, ten seconds apart
+        clock.set(T0 + 10 * i)
         route(store, target, insight_event(i, entity=f"port-{i}", at=clock.now()),
               at=clock.now())
         run(d)
         assert receiver.received == []
-        clock.advance(10)
     clock.set(T0 + 29.999)
     run(d)
     assert receiver.received == []

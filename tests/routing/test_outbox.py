@@ -149,3 +149,26 @@ def test_replayed_batches_do_not_duplicate_outbox_rows(store, receiver):
 def test_store_outputs_are_written_by_put_outputs(store):
     store.put_outputs([OutputRecord("route:c", "e1", "r", 5, b"{}")])
     assert store.outputs("route:c")[0].key == "e1"
+
+
+def test_a_target_that_is_back_gets_its_backlog_at_once(store, receiver):
+    clock = ManualClock(T0)
+    url = receiver.url
+    receiver.stop()
+    enqueue(store, WebhookTarget(url=url, timeout_seconds=1), 4)
+    d = dispatcher(store, clock)
+    for _ in range(6):  # each row's backoff grows on its own, jittered
+        clock.advance(70)
+        d.run_once()
+    back = Receiver(port=int(url.rsplit(":", 1)[1]))
+    try:
+        first = min(e.due_ms for e in store.due_outbox(10**15, 10))
+        clock.set(first / 1000)
+        d.run_once()  # one row goes through; the others become due now
+        assert len(back.received) == 1
+        d.run_once()
+        assert [json.loads(b)["n"] for b in back.bodies()][1:] == sorted(
+            json.loads(b)["n"] for b in back.bodies()[1:])
+        assert store.outbox_counts() == {"delivered": 4}
+    finally:
+        back.stop()

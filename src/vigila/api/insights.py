@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 import msgspec
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from vigila.api.deps import require, runtime
 from vigila.api.responses import ApiError, json_response
+from vigila.api.sse import polled_stream, sse_event
 from vigila.runtime import Runtime
 
 router = APIRouter(tags=["insights"], dependencies=[Depends(require("read"))])
 STREAM_POLL_SECONDS = 0.25
-STREAM_KEEPALIVE_SECONDS = 15.0
 
 
 def find_insights(rt: Runtime, *, limit: int = 50, since: datetime | None = None,
@@ -57,25 +54,14 @@ async def stream(request: Request, min_risk: int | None = Query(None, ge=0, le=1
     last = request.headers.get("last-event-id", "")
     since_ms = int(last) if last.isdigit() else int(rt.clock.now() * 1000)
 
-    async def events() -> AsyncIterator[bytes]:
+    def poll() -> list[bytes]:
         nonlocal since_ms
-        quiet = 0.0
-        yield b"retry: 1000\n\n"
-        while not await request.is_disconnected():
-            records = await run_in_threadpool(find_insights, rt, limit=100,
-                                              since_ms=since_ms, min_risk=min_risk)
-            for record in reversed(records):
-                since_ms = max(since_ms, record.time_ms)
-                yield (f"id: {record.time_ms}\nevent: insight\ndata: ".encode() + record.data
-                       + b"\n\n")
-            quiet = 0.0 if records else quiet + STREAM_POLL_SECONDS
-            if quiet >= STREAM_KEEPALIVE_SECONDS:
-                quiet = 0.0
-                yield b": keep-alive\n\n"
-            await asyncio.sleep(STREAM_POLL_SECONDS)
+        records = find_insights(rt, limit=100, since_ms=since_ms, min_risk=min_risk)
+        since_ms = max([since_ms, *(record.time_ms for record in records)])
+        return [sse_event("insight", record.data, str(record.time_ms))
+                for record in reversed(records)]
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"cache-control": "no-cache", "x-accel-buffering": "no"})
+    return polled_stream(request, poll, STREAM_POLL_SECONDS)
 
 
 @router.get("/v1/insights/{insight_id}", summary="One insight")

@@ -82,5 +82,5 @@ def _announce(server: uvicorn.Server, environment: str, sources: list[SimulatedS
     for source in sources:
         source.start()
     console.print(f"vigila ({environment}) listening on {url}", highlight=False, soft_wrap=True)
-    console.print(f"  API docs: {url}/docs   metrics: {url}/metrics", highlight=False,
-                  soft_wrap=True)
+    console.print(f"  dashboard: {url}/   API docs: {url}/docs   metrics: {url}/metrics",
+                  highlight=False, soft_wrap=True)

@@ -23,6 +23,7 @@ from typing import Literal, Protocol, get_args
 
 from vigila.metrics.datapoint import SeriesKey
 from vigila.metrics.errors import MetricValidationError
+from vigila.metrics.statistics import parse_statistic
 
 WILDCARD = "*"
 Reduce = Literal["sum", "max", "min", "mean", "last"]
@@ -88,6 +89,7 @@ def top(source: SeriesSource, namespace: str, name: str, pattern: dict[str, str]
         raise MetricValidationError("by", by, "a dimension of the pattern whose value is '*'")
     if reduce not in REDUCERS:
         raise MetricValidationError("reduce", reduce, ", ".join(REDUCERS))
+    parse_statistic(statistic)
     pooled: dict[str, Points] = defaultdict(list)
     for dims in select(source, namespace, name, pattern):
         pooled[dims[by]] += source.query(namespace, name, dims, start, end, period, statistic)

@@ -31,18 +31,24 @@ from vigila.notify.text import body, headline
 from vigila.routing.model import EmailTarget
 from vigila.routing.outbox import DeliveryError
 
+POLICY = SMTP.clone(max_line_length=998)
+"""Fold only at RFC 5322's hard limit, so a subject (at most about 210 characters) stays on
+its header's line; folding at 78 can move all of it to a continuation line."""
+
 
 def message_id(key: str, sender: str) -> str:
     """`<hash.vigila@sender-domain>`: the same for every send of one notification."""
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     domain = sender.rpartition("@")[2]
-    if not domain.isascii():
+    try:
         domain = domain.encode("idna").decode()
+    except UnicodeError:  # not a name IDNA can spell: any domain keeps the id unique
+        domain = "vigila.invalid"
     return f"<{digest}.vigila@{domain}>"
 
 
 def build_message(target: EmailTarget, n: Notification) -> EmailMessage:
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=POLICY)
     prefix = f"{target.subject_prefix} " if target.subject_prefix else ""
     msg["Subject"] = prefix + headline(n)
     msg["From"] = target.sender

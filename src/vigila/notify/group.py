@@ -109,7 +109,9 @@ def needs_update(notified_ms: int | None, notified_firing: set[str],
 
 def plan_flush(group: GroupState, alerts: list[Alert], grouping: Grouping,
                now_ms: int) -> Flush:
-    """Decide a due group: send or not, which alerts leave, whether the group stays."""
+    """Decide a due group: send or not, which alerts leave, whether the group stays.
+
+    Updates `group` in place: its next look and, when it sends, its notification log."""
     expired = {a.fingerprint for a in alerts
                if not a.resolved and a.expires_ms is not None and a.expires_ms <= now_ms}
     live = [a for a in alerts if a.fingerprint not in expired]

@@ -92,7 +92,7 @@ def channel(entry: OutboxEntry, target: Target) -> str:
 
 class Backoff(msgspec.Struct, frozen=True):
     base_seconds: float = 1.0
-    max_seconds: float = 300.0
+    max_seconds: float = 60.0
 
     def delay(self, attempts: int, rng: random.Random) -> float:
         """Full jitter over an exponential ceiling (AWS's recommendation)."""

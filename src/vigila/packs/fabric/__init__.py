@@ -34,6 +34,7 @@ def processors(settings: dict[str, Any]) -> list[Any]:
 
 NAMESPACE = "Fabric/{environment}"
 PORT_METRICS = [(SOURCE, DETAIL_TYPE)]
+INSIGHT_EVENTS = [("vigila.insights", "Insight"), ("vigila.insights", "Critical Insight")]
 PER_PORT_AND_CLUSTER = [
     {"Cluster": Dimension(path="detail.stream_id", split="/", index=0),
      "StreamId": Dimension(path="detail.stream_id")},
@@ -53,6 +54,11 @@ METRICS = [
     MetricSpec(name="AnalysisTriggered", namespace=NAMESPACE,
                events=[(SOURCE, "Analysis Triggered")],
                dimensions=[{"Cluster": Dimension(path="detail.cluster")}, {}], unit="Count"),
+    MetricSpec(name="Insights", namespace=NAMESPACE, events=INSIGHT_EVENTS,
+               dimensions=[{}, {"PredictionType": Dimension(path="detail.prediction_type")}],
+               unit="Count"),
+    MetricSpec(name="InsightCostUsd", namespace=NAMESPACE, events=INSIGHT_EVENTS,
+               value="detail.cost_usd", dimensions=[{}], unit="None"),
     MetricSpec(name="AnomalyScore", namespace=NAMESPACE,
                events=[(SOURCE, "Analysis Triggered")], value="detail.anomaly_score",
                dimensions=[{"StreamId": Dimension(path="detail.stream_id")}]),

@@ -1,7 +1,7 @@
 """The fabric dashboard: port health per cluster, what triggered analysis, and the insights.
 
-`Insights`, `LlmCalls` and `InsightCostUsd` come from the insight engine; their
-widgets show zero until it writes them.
+`Insights` and `InsightCostUsd` count the insight events; `LlmCalls` is the insight
+engine's own, in `Vigila/{environment}`. Their widgets show zero until there are some.
 """
 
 from vigila.packs.widgets import (
@@ -20,6 +20,8 @@ from vigila.packs.widgets import (
 
 PER_CLUSTER = {"Cluster": "*"}
 PER_PORT = {"Cluster": "*", "StreamId": "*"}
+LLM_CALLS = Query(name="LlmCalls", namespace="Vigila/{environment}", statistic="Sum",
+                  label="LLM calls")
 
 DASHBOARD = Dashboard(
     title="InfiniBand fabric",
@@ -43,8 +45,7 @@ DASHBOARD = Dashboard(
                     help="Port intervals that met a trigger in the range."),
         SingleValue(id="insights-count", title="Insights", width=2,
                     query=Query(name="Insights", statistic="Sum"), reduce="sum"),
-        SingleValue(id="llm-calls", title="LLM calls", width=2,
-                    query=Query(name="LlmCalls", statistic="Sum"), reduce="sum"),
+        SingleValue(id="llm-calls", title="LLM calls", width=2, query=LLM_CALLS, reduce="sum"),
         SingleValue(id="llm-cost", title="LLM cost", width=2,
                     query=Query(name="InsightCostUsd", statistic="Sum"), reduce="sum",
                     unit="USD", thresholds=[Threshold(at=1, level="warn"),
@@ -68,8 +69,7 @@ DASHBOARD = Dashboard(
                    queries=[Query(name="AnalysisTriggered", statistic="Sum",
                                   dimensions=PER_CLUSTER, label="triggers")]),
         TimeSeries(id="llm", title="LLM calls and insights", width=6,
-                   queries=[Query(name="LlmCalls", statistic="Sum", label="LLM calls"),
-                            Query(name="Insights", statistic="Sum", label="insights")]),
+                   queries=[LLM_CALLS, Query(name="Insights", statistic="Sum", label="insights")]),
         Table(id="anomalous-ports", title="Most anomalous ports", width=7, by="StreamId",
               columns=[
                   Column(query=Query(name="AnomalyScore", statistic="Maximum",

@@ -19,11 +19,13 @@ export function withUnit(value, unit) {
   return unit ? `${number(value)} ${unit}` : number(value);
 }
 
-/** Local date and time of seconds or an ISO string, to the second. */
+/** Local time of seconds or an ISO string, to the second; with the date unless today. */
 export function time(value) {
   const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
-  return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString(undefined, {
-    month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit"});
+  if (Number.isNaN(date.getTime())) return String(value);
+  const today = date.toDateString() === new Date().toDateString();
+  return date.toLocaleString(undefined, {hour: "2-digit", minute: "2-digit", second: "2-digit",
+                                         ...(today ? {} : {month: "short", day: "numeric"})});
 }
 
 /** "12 s ago", "5 min ago" for recent times; the time for older ones. */
