@@ -24,9 +24,8 @@ from vigila.config.loader import ConfigError
 from vigila.config.schema import Config
 from vigila.ingest.decoder import EventDecoder
 from vigila.ingest.service import IngestService
-from vigila.insights.engine import ChainResult, InsightEngine
-from vigila.insights.providers import make_provider
-from vigila.insights.request import LedgerEntry
+from vigila.insights.engine import ChainResult, build_engine
+from vigila.insights.request import LedgerEntry, is_fallback
 from vigila.insights.stages.budget import month_start
 from vigila.insights.worker import INSIGHT_KIND, LEDGER_KIND, InsightWorker
 from vigila.log.base import AppendResult, LogEntry
@@ -59,7 +58,11 @@ _ledger = msgspec.json.Decoder(LedgerEntry)
 
 class RuleConflict(ValueError):
     """A pack or config rule cannot be changed over the API."""
+
+
 MAINTENANCE_SECONDS = 3600.0
+LEDGER_DAYS = 62
+"""The insight ledger is kept at least this long (the monthly budget and cost reports)."""
 
 
 class Runtime:
@@ -134,14 +137,8 @@ class Runtime:
         return workers
 
     def _make_insight_worker(self) -> InsightWorker:
-        ai = self.config.ai
-        provider = make_provider(ai.provider, base_url=ai.base_url, model=ai.model,
-                                 api_key=ai.api_key, region=self.config.region
-                                 if ai.provider == "bedrock" and self.config.region != "local"
-                                 else None)
         prompts = next((p.prompts for p in self.packs if p.prompts is not None), None)
-        engine = InsightEngine(ai, provider if prompts else None, prompts, self.clock,
-                               ttl_days=ai.insight_ttl_days)
+        engine = build_engine(self.config, prompts, self.clock)
         engine.budget.restore([(e.at, e.cost_usd) for e in self.ledger(
             since=month_start(self.clock.now()), stage="llm")])
         return InsightWorker(engine, self.store, self._publish_events,
@@ -158,7 +155,7 @@ class Runtime:
         namespace = f"Vigila/{self.config.environment}"
         calls = sum(entry.calls for entry in result.ledger)
         cost = sum(entry.cost_usd for entry in result.ledger)
-        fallbacks = sum(1 for i in result.insights if i.fallback_reason)
+        fallbacks = sum(1 for i in result.insights if is_fallback(i.fallback_reason))
         self.metrics_engine.add([Datapoint(namespace, "LlmCalls", {}, now, float(calls)),
                                  Datapoint(namespace, "LlmCostUsd", {}, now, cost),
                                  Datapoint(namespace, "InsightFallbacks", {}, now,
@@ -200,6 +197,7 @@ class Runtime:
                 worker.stop()
             self.dispatcher.worker.stop()
             self.insights.worker.stop()
+        self.insights.engine.close()
         self.delivery.close()
         self.notifier.close()
         self.tracer_provider.shutdown()
@@ -362,8 +360,10 @@ class Runtime:
         now = self.clock.now()
         cutoff_ms = int((now - self.config.log.retention_days * 86_400) * 1000)
         insights_ms = int((now - self.config.ai.insight_ttl_days * 86_400) * 1000)
+        ledger_ms = int((now - LEDGER_DAYS * 86_400) * 1000)
         return self.log.trim(cutoff_ms) + self.store.trim(cutoff_ms) + \
-            self.store.trim_outputs(INSIGHT_KIND, insights_ms)
+            self.store.trim_outputs(INSIGHT_KIND, insights_ms) + \
+            self.store.trim_outputs(LEDGER_KIND, min(insights_ms, ledger_ms))
 
     def reload_rules(self) -> bool:
         """Pick up rules another process (the CLI) wrote to the store; True if any changed."""
@@ -476,10 +476,10 @@ class Runtime:
     def _maintain(self) -> None:
         next_trim = 0.0
         while not self._stop.is_set():
-            if self.clock.now() >= next_trim:
-                self.enforce_retention()
-                next_trim = self.clock.now() + MAINTENANCE_SECONDS
             try:
+                if self.clock.now() >= next_trim:
+                    next_trim = self.clock.now() + MAINTENANCE_SECONDS
+                    self.enforce_retention()
                 self.tick()
             except Exception:  # keep maintaining; the next tick retries
                 log.exception("maintenance tick failed")

@@ -90,6 +90,22 @@ def test_top_ranks_series_by_a_dimension(client: TestClient, started: Runtime) -
     assert bad.status_code == 400 and "'by'" in bad.json()["error"]["message"]
 
 
+@pytest.mark.parametrize(("path", "params", "status"), [
+    ("/v1/metrics/top", {"by": "A", "dimension": ["A"]}, 400),
+    ("/v1/metrics/top", {"by": "A", "dimension": ["A=*"], "reduce": "median"}, 400),
+    ("/v1/metrics/top", {"by": "A", "dimension": ["A=*"], "statistic": "p101"}, 400),
+    ("/v1/metrics/top", {"by": "A", "dimension": ["A=*"], "limit": 0}, 422),
+    ("/v1/metrics/top", {"dimension": ["A=*"]}, 422),
+    ("/v1/dashboards/fabric/stream", {"window": 10}, 422),
+    ("/v1/dashboards/fabric/stream", {"window": 10**9}, 422),
+])
+def test_malformed_queries_are_refused_before_any_work(client: TestClient, path: str,
+                                                       params: dict, status: int) -> None:
+    answer = client.get(path, params={"namespace": "Fabric/dev", "name": "Utilization", **params})
+    assert answer.status_code == status
+    assert answer.json()["error"]["message"]
+
+
 def test_the_page_needs_no_key_but_the_dashboards_do(tmp_path: Path, clock: ManualClock) -> None:
     rt = Runtime(make_config(tmp_path, profile="staging"), clock=clock)
     token = create_key(rt.store, "reader", ["read"], 0)

@@ -144,3 +144,17 @@ def test_backpressure_is_429_with_retry_after(tmp_path, clock):
             assert post(api, body([plain_event(7)])).status_code == 200
     finally:
         rt.stop()
+
+
+def test_events_vigila_produces_cannot_be_forged(api):
+    forged = [
+        {"source": "vigila.insights", "detail-type": "Critical Insight",
+         "detail": {"entity": "x", "risk_score": 100}},
+        {"source": "vigila.alarms", "detail-type": "Alarm State Change", "detail": {}},
+        {"source": "vigila.fabric", "detail-type": "Analysis Triggered", "detail": {}},
+    ]
+    reply = post(api, body([fabric_event(1), *forged, plain_event(2)])).json()
+    assert reply["accepted"] == 2
+    assert [r["index"] for r in reply["rejected"]] == [1, 2, 3]
+    assert all("produced by vigila itself" in r["error"] and "$[" in r["error"]
+               for r in reply["rejected"])

@@ -303,3 +303,23 @@ def test_replay_writes_one_insight_per_line_on_event_time(tmp_path):
     failed = run("replay", broken, "--out", out, ok=False)
     assert failed.exit_code == 2 and "event 0" in failed.output and "timestamp" in failed.output
     assert run("replay", dataset, "--pack", "payments", ok=False).exit_code == 2
+
+
+def test_follow_cursor_pages_through_bursts_and_same_millisecond_records():
+    from vigila.store.base import OutputRecord
+    from vigila.store.follow import Cursor
+
+    page = 500
+
+    stored = [OutputRecord("insight", f"k{i}", "e", 1000 + i // 3, b"{}")
+              for i in range(2 * page + 7)]
+
+    def fetch(since_ms):
+        return [r for r in stored if r.time_ms > since_ms][:page]
+
+    cursor = Cursor(1000, {"k0"})
+    shown = [r.key for r in cursor.newer(fetch, page)]
+    assert shown == [r.key for r in stored[1:]], "every record once, in order, none skipped"
+    stored.append(OutputRecord("insight", "late", "e", stored[-1].time_ms, b"{}"))
+    assert [r.key for r in cursor.newer(fetch, page)] == ["late"]
+    assert list(cursor.newer(fetch, page)) == []

@@ -28,7 +28,7 @@ from vigila.insights.evaluate import triggered
 from vigila.insights.model import Draft, Insight
 from vigila.insights.providers.anthropic import AnthropicProvider
 from vigila.insights.providers.openai import OpenAIProvider
-from vigila.insights.request import InsightRequest
+from vigila.insights.request import InsightRequest, avoided_by_stage
 from vigila.packs.fabric.prompts import FabricPrompts
 from vigila.packs.fabric.simulator import simulate
 
@@ -91,7 +91,7 @@ def test_a_valid_answer_is_the_llms_insight_with_tokens_and_cost(llm, openai, cl
     assert insight.source == f"llm:openai/{MODEL}" and insight.fallback_reason is None
     assert (insight.prediction_type, insight.risk_score) == ("latency_spike", 62)
     assert (insight.tokens_in, insight.tokens_out) == (900, 150)
-    assert insight.prompt_version in {"fabric-short-1", "fabric-full-1"}
+    assert insight.prompt_version in {"fabric-short-2", "fabric-full-2"}
     assert insight.expires_at > insight.created_at
 
 
@@ -251,10 +251,58 @@ def test_over_the_rate_limit_the_analyst_answers(llm, openai, clock):
 
 
 def test_ledger_counts_calls_and_what_each_stage_avoided(llm, openai, clock):
-    llm.script(Reply(500, {}), Reply(body=chat(json.dumps(DRAFT), usage=(10, 5))))
-    result = engine_for(openai, clock).run(requests())
-    (entry,) = result.ledger
-    assert (entry.stage, entry.calls, entry.tokens_in, entry.tokens_out) == ("llm", 2, 10, 5)
+    answer = {"insights": [{"index": i, **DRAFT} for i in range(2)]}
+    llm.script(Reply(500, {}), Reply(body=chat(json.dumps(answer), usage=(10, 5))))
+    batch = requests(3)
+    assert batch[0].analyst.risk_score < min(r.analyst.risk_score for r in batch[1:])
+    engine = engine_for(openai, clock, llm_from_risk=batch[0].analyst.risk_score + 1,
+                        full_prompt_from_risk=0)
+    result = engine.run(batch)
+    spent = [e for e in result.ledger if e.stage == "llm"]
+    assert [(e.calls, e.insights, e.tokens_in, e.tokens_out) for e in spent] == [
+        (2, 2, 10, 5)]
+    assert avoided_by_stage(result.ledger) == {"tier": 1, "batching": 1}
+
+
+def test_the_breaker_recovers_after_a_rate_limited_probe(llm, openai, clock):
+    llm.script(Reply(500, {}), Reply(body=chat(json.dumps(DRAFT))))
+    engine = engine_for(openai, clock, attempts=1, breaker_failures=1, cache_entries=0,
+                        requests_per_minute=1, max_wait_seconds=0)
+    assert one(engine).fallback_reason.startswith("llm_error")  # the breaker opens
+    clock.advance(30)  # half-open, but the limiter has no request left this minute
+    assert one(engine).fallback_reason.startswith("rate_limited")
+    clock.advance(60)
+    assert one(engine).source.startswith("llm:"), "the probe was not lost to the limiter"
+    assert engine.breaker.state == "closed"
+
+
+def test_an_unexpected_provider_exception_falls_back_and_counts_as_a_failure(clock):
+    class Broken:
+        name, model = "broken", "m"
+
+        def complete(self, prompt, timeout):
+            raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad gzip body")
+
+    engine = engine_for(Broken(), clock, breaker_failures=1)
+    insight = one(engine)
+    assert insight.fallback_reason.startswith("llm_error: internal")
+    assert engine.breaker.state == "open"
+
+
+def test_calls_after_the_pass_deadline_fall_back_at_once(llm, openai, clock):
+    llm.script(Reply(delay=0.2, body=chat(json.dumps(DRAFT))), Reply(body=chat(
+        json.dumps(DRAFT))))
+    engine = engine_for(openai, clock, max_batch=1, cache_entries=0, timeout_seconds=1,
+                        attempts=1, retry_base_seconds=0)
+    batch = requests(2)
+    steps = engine.run_steps(batch)
+    assert next(steps).insights == []  # nothing decided without a call
+    first = next(steps)
+    clock.advance(engine.pass_seconds)  # the first call used the whole pass
+    second = next(steps)
+    assert first.insights[0].source.startswith("llm:")
+    assert second.insights[0].fallback_reason.startswith("deadline")
+    assert len(llm.requests) == 1
 
 
 def test_event_text_reaches_the_llm_only_as_capped_quoted_data(llm, openai, clock):

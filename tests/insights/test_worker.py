@@ -95,8 +95,8 @@ def test_after_a_crash_between_store_and_publish_the_insight_is_published_not_re
         after = {i["insight_id"]: i for i in stored(rt)}
         assert {k: after[k] for k in before} == before
         events = rt.store.query_events(EventQuery(source="vigila.insights", limit=1000)).items
-        ids = [e.id for e in events]
-        assert len(ids) == len(set(ids)) >= len(before)
+        published = {json.loads(e.data)["detail"]["insight_id"] for e in events}
+        assert published == set(after), "every stored insight is published, none lost"
     finally:
         rt.stop()
 
@@ -124,3 +124,34 @@ def test_cost_command_reports_calls_tokens_and_avoided_calls(tmp_path, llm):
     bad = CliRunner().invoke(app, ["insights", "cost", "--data-dir", str(tmp_path),
                                    "--by", "week"])
     assert bad.exit_code == 2 and "hour, day or model" in bad.output
+
+
+def test_a_pass_retried_after_a_publish_failure_keeps_every_ledger_line(tmp_path, llm):
+    llm.script(*[Reply(body=chat(json.dumps(DRAFT))) for _ in range(50)])
+    rt = runtime(tmp_path, llm, llm_from_risk=0, max_batch=1)
+    try:
+        feed(rt, "rdma_timeout@2:1200+60*0.9,latency_spike@5:1300+60*0.9")
+        publish = rt.insights._publish
+        rt.insights._publish = lambda events: (_ for _ in ()).throw(OSError("log down"))
+        with pytest.raises(OSError):
+            rt.insights.run_once()
+        rt.insights._publish = publish
+        drain(rt)
+        llm_lines = [line for line in rt.ledger(since=0) if line.stage == "llm"]
+        assert sum(line.calls for line in llm_lines) == len(llm.requests) > 1
+    finally:
+        rt.stop()
+
+
+def test_a_broken_chain_still_ends_every_request_as_an_analyst_insight(tmp_path):
+    rt = runtime(tmp_path)
+    try:
+        feed(rt)
+        queued = {o.key for o in rt.store.outputs("insight-request", limit=1000)}
+        rt.insights.engine.flags = None  # any bug inside the chain
+        drain(rt)
+        insights = stored(rt)
+        assert {i["insight_id"] for i in insights} == queued
+        assert all(i["fallback_reason"].startswith("internal_error") for i in insights)
+    finally:
+        rt.stop()

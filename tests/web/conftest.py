@@ -15,7 +15,7 @@ from tests.server import Server
 from tests.web.browser import CHROMIUM, DESKTOP, fabric_server, launch, open_page
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: `make chromium` installs it")
@@ -25,9 +25,9 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fabric(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server for the session: simulated fabric traffic with a critical fault every 12 s."""
+    """One server for these tests: simulated fabric traffic with a critical fault every 12 s."""
     server = fabric_server(tmp_path_factory.mktemp("web"))
     yield server
     server.stop()

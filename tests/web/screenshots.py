@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -39,12 +40,19 @@ def seed(url: str) -> None:
         ])
 
 
+def serious_insight(page: Page) -> None:
+    """Filter to risk 50 and up, and open the newest."""
+    page.get_by_label("Minimum risk").fill("50")
+    page.get_by_role("button", name="Apply").click()
+    page.locator(".feed li[data-id] button").first.click()
+
+
 def shoot(page: Page, url: str, path: str, out: Path, name: str, *, full: bool = False,
-          then: str | None = None) -> None:
+          then: Callable[[Page], object] | None = None) -> None:
     page.goto(url + path)
     page.wait_for_timeout(2500)
     if then:
-        page.locator(then).first.click()
+        then(page)
         page.wait_for_timeout(700)
     page.screenshot(path=out / f"{name}.png", full_page=full)
     print(f"saved {out / name}.png")
@@ -67,12 +75,13 @@ def main() -> None:
                 dark = browser.new_page(viewport=DESKTOP, color_scheme="dark")
                 url = server.url
                 shoot(dark, url, "/#/dashboard/fabric", args.out, "dashboard", full=True)
-                shoot(dark, url, "/#/insights", args.out, "insights",
-                      then=".feed li[data-type]:not([data-type=anomaly_detected]) button")
+                shoot(dark, url, "/#/insights", args.out, "insights", then=serious_insight)
                 shoot(dark, url, "/#/events", args.out, "events")
                 shoot(dark, url, "/#/deadletters", args.out, "deadletters")
-                shoot(dark, url, "/#/rules", args.out, "rules", then="form button.primary")
-                shoot(dark, url, "/#/alarms", args.out, "alarms", then="main button.link")
+                shoot(dark, url, "/#/rules", args.out, "rules",
+                      then=lambda p: p.locator("form button.primary").click())
+                shoot(dark, url, "/#/alarms", args.out, "alarms",
+                      then=lambda p: p.locator("main button.link").first.click())
                 shoot(dark, url, "/#/system", args.out, "system", full=True)
                 light = browser.new_page(viewport=DESKTOP, color_scheme="light")
                 shoot(light, url, "/#/dashboard/fabric", args.out, "dashboard-light")

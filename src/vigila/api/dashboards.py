@@ -1,4 +1,5 @@
-"""Dashboards over HTTP: the packs' declarations, their data for a range, and a live stream.
+"""Dashboards over HTTP: the loaded packs, their dashboards' declarations, the data of
+those for a range, and the same live.
 
 `system` is vigila's own health; every other dashboard is a loaded pack's, by pack name.
 """

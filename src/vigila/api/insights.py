@@ -12,21 +12,25 @@ from vigila.api.deps import require, runtime
 from vigila.api.responses import ApiError, json_response
 from vigila.api.sse import polled_stream, sse_event
 from vigila.runtime import Runtime
+from vigila.store.follow import Cursor
 
 router = APIRouter(tags=["insights"], dependencies=[Depends(require("read"))])
 STREAM_POLL_SECONDS = 0.25
+STREAM_PAGE = 500
 
 
 def find_insights(rt: Runtime, *, limit: int = 50, since: datetime | None = None,
                   type_: str | None = None, min_risk: int | None = None,
-                  entity: str | None = None, since_ms: int | None = None) -> list:
-    """Newest first, as stored records (the data is the insight's JSON)."""
+                  entity: str | None = None, since_ms: int | None = None,
+                  oldest_first: bool = False) -> list:
+    """Newest first (or oldest first), as stored records (the data is the insight's JSON)."""
     if since is not None:
         since_ms = int(since.timestamp() * 1000)
     return rt.store.recent_outputs(
         "insight", since_ms=since_ms, entity=entity,
         equals={"$.prediction_type": type_} if type_ else None,
-        at_least={"$.risk_score": min_risk} if min_risk is not None else None, limit=limit)
+        at_least={"$.risk_score": min_risk} if min_risk is not None else None, limit=limit,
+        oldest_first=oldest_first)
 
 
 @router.get("/v1/insights/recent", summary="Recent insights, newest first")
@@ -52,14 +56,13 @@ async def stream(request: Request, min_risk: int | None = Query(None, ge=0, le=1
     every 15 s keeps proxies from closing the connection. Reconnect with
     `Last-Event-ID` (the stored time in ms) to resume without gaps."""
     last = request.headers.get("last-event-id", "")
-    since_ms = int(last) if last.isdigit() else int(rt.clock.now() * 1000)
+    cursor = Cursor(int(last) if last.isdigit() else int(rt.clock.now() * 1000), None)
 
     def poll() -> list[bytes]:
-        nonlocal since_ms
-        records = find_insights(rt, limit=100, since_ms=since_ms, min_risk=min_risk)
-        since_ms = max([since_ms, *(record.time_ms for record in records)])
-        return [sse_event("insight", record.data, str(record.time_ms))
-                for record in reversed(records)]
+        records = cursor.newer(lambda since_ms: find_insights(
+            rt, limit=STREAM_PAGE, since_ms=since_ms, min_risk=min_risk, oldest_first=True),
+            STREAM_PAGE)
+        return [sse_event("insight", record.data, str(record.time_ms)) for record in records]
 
     return polled_stream(request, poll, STREAM_POLL_SECONDS)
 

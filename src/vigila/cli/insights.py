@@ -22,6 +22,8 @@ from vigila.cli.common import (
     print_table,
     runtime_at,
 )
+from vigila.insights.request import avoided_by_stage
+from vigila.store.follow import Cursor
 
 
 def _row(insight: dict[str, Any]) -> list[Any]:
@@ -31,6 +33,7 @@ def _row(insight: dict[str, Any]) -> list[Any]:
 
 
 COLUMNS = ["created", "risk", "type", "entity", "source", "explanation"]
+
 app = typer.Typer(help="Insights: list, follow, and what they cost.")
 
 
@@ -59,12 +62,14 @@ def insights(
                     print_json(items)
             else:
                 print_table(f"{len(items)} insights", COLUMNS, [_row(i) for i in items])
-            since_ms = max((r.time_ms for r in records), default=int(rt.clock.now() * 1000))
+            cursor = Cursor(max((r.time_ms for r in records),
+                                default=int(rt.clock.now() * 1000)), {r.key for r in records})
+            page = 500
             while follow:
                 time.sleep(1.0)
-                for record in reversed(find_insights(rt, limit=100, type_=type_,
-                                                     min_risk=min_risk, since_ms=since_ms)):
-                    since_ms = max(since_ms, record.time_ms)
+                for record in cursor.newer(lambda since_ms: find_insights(
+                        rt, limit=page, type_=type_, min_risk=min_risk, since_ms=since_ms,
+                        oldest_first=True), page):
                     item = msgspec.json.decode(record.data)
                     if json:
                         print_json(item)
@@ -90,10 +95,9 @@ def cost(
     with runtime_at(profile, config, data_dir) as rt:
         ledger = rt.ledger(since=rt.clock.now() - hours * 3600)
     rows: dict[str, dict[str, Any]] = {}
-    avoided: dict[str, int] = {}
     for entry in ledger:
         if entry.stage in ("llm", "call"):
-            key = entry.model or "(failed)" if by == "model" else datetime.fromtimestamp(
+            key = (entry.model or "(failed)") if by == "model" else datetime.fromtimestamp(
                 entry.at, UTC).strftime(BUCKETS[by])
             row = rows.setdefault(key, {by: key, "calls": 0, "insights": 0, "tokens_in": 0,
                                         "tokens_out": 0, "cost_usd": 0.0})
@@ -102,8 +106,7 @@ def cost(
             row["tokens_in"] += entry.tokens_in
             row["tokens_out"] += entry.tokens_out
             row["cost_usd"] = round(row["cost_usd"] + entry.cost_usd, 6)
-        if entry.stage not in ("llm", "call", "parse"):
-            avoided[entry.stage] = avoided.get(entry.stage, 0) + entry.insights
+    avoided = avoided_by_stage(ledger)
     table = sorted(rows.values(), key=lambda r: r[by])
     if json:
         print_json({"rows": table, "calls_avoided_by_stage": avoided})

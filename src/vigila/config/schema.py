@@ -117,7 +117,7 @@ class AiConfig(msgspec.Struct, forbid_unknown_fields=True):
     """The insight engine's LLM and the stages that bound its calls (`VIGILA_AI_*`)."""
 
     enabled: bool = True
-    """`AI_ENABLED`: with False the deterministic analyst writes every insight."""
+    """`VIGILA_AI_ENABLED`: with false the deterministic analyst writes every insight."""
     provider: Literal["none", "openai", "anthropic", "bedrock"] = "none"
     """`none`: no LLM; `openai` covers every OpenAI-compatible server (vLLM, Ollama, ...)."""
     base_url: str | None = None

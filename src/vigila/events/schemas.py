@@ -58,6 +58,11 @@ def _depth(info: inspect.Type, seen: frozenset[type]) -> int | None:
     return None
 
 
+RESERVED_SOURCES = frozenset({"vigila.insights", "vigila.alarms"})
+"""Sources of the events vigila produces; external ingest refuses them, so nobody can forge
+an insight or an alarm state change (and page someone)."""
+
+
 class DetailSchemas:
     """A registry of detail types, with one cached decoder per type."""
 
@@ -66,6 +71,7 @@ class DetailSchemas:
         self._list_decoders: dict[DetailKey, msgspec.json.Decoder[Any]] = {}
         self._types: dict[DetailKey, type] = {}
         self._depths: dict[DetailKey, int] = {}
+        self._internal: set[DetailKey] = set()
         self._generic = msgspec.json.Decoder(dict[str, Any])
         self._generic_list = msgspec.json.Decoder(list[dict[str, Any]])
 
@@ -80,6 +86,15 @@ class DetailSchemas:
         depth = bounded_depth(struct)
         if depth is not None:
             self._depths[key] = depth
+
+    def mark_internal(self, source: str, detail_type: str) -> None:
+        """Only vigila itself may publish `(source, detail_type)` events (derived evidence)."""
+        self._internal.add((source, detail_type))
+
+    def internal(self, source: str, detail_type: str) -> bool:
+        """Whether an event of this pair must be refused on external ingest: one marked
+        internal, or any event of a source vigila reserves for what it produces."""
+        return source in RESERVED_SOURCES or (source, detail_type) in self._internal
 
     def decoder(self, source: str, detail_type: str) -> msgspec.json.Decoder[Any]:
         """The decoder for this pair: typed when registered, a plain object otherwise."""

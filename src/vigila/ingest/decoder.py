@@ -63,7 +63,7 @@ class EventDecoder:
         batch = DecodedBatch(entries=[], indexes=[], rejected=[])
         for index, raw in enumerate(items):
             try:
-                batch.entries.append(self.decode_item(raw, index, now, now_ms))
+                batch.entries.append(self.decode_item(raw, index, now, now_ms, external=True))
                 batch.indexes.append(index)
             except ItemError as exc:
                 batch.rejected.append(Rejection(index=index, error=str(exc)))
@@ -86,6 +86,8 @@ class EventDecoder:
             for event in events:
                 groups.setdefault((event.source, event.detail_type), []).append(event.detail)
             for (source, detail_type), details in groups.items():
+                if self._schemas.internal(source, detail_type):
+                    return None
                 joined = b"[" + b",".join(details) + b"]"
                 if self._schemas.needs_scan(source, detail_type, detail_depth) and (
                         may_hold_big_int(joined) or max(
@@ -109,8 +111,10 @@ class EventDecoder:
         return [LogEntry(e.resources[0] if e.resources else e.source, e.id, encode(e))
                 for e in events]
 
-    def decode_item(self, raw: bytes, index: int, now: datetime, now_ms: int) -> LogEntry:
-        """One item -> one log entry, or `ItemError` naming the path and what was expected."""
+    def decode_item(self, raw: bytes, index: int, now: datetime, now_ms: int, *,
+                    external: bool = False) -> LogEntry:
+        """One item -> one log entry, or `ItemError` naming the path and what was expected.
+        An `external` item (from a client) may not be an event vigila produces itself."""
         limits = self._limits
         if len(raw) > limits.max_event_bytes:
             raise ItemError(
@@ -121,6 +125,9 @@ class EventDecoder:
             raise ItemError(f"event {index} nests {depth} levels deep; the limit is "
                             f"{limits.max_depth}")
         event = self._decode(self._envelope, raw, f"$[{index}]")
+        if external and self._schemas.internal(event.source, event.detail_type):
+            raise ItemError(f"`$[{index}].source`: {event.source!r} / {event.detail_type!r} "
+                            "events are produced by vigila itself and cannot be ingested")
         detail = self._decode(
             self._schemas.decoder(event.source, event.detail_type),
             event.detail,

@@ -4,19 +4,23 @@ Each request goes through, in order (Alertmanager's notify pipeline is the model
 
 flags (AI on, sampled) → tier (below `llm_from_risk` the analyst's reading
 stands; a short prompt below `full_prompt_from_risk`, the full one from it) →
-cache (same quantized evidence answered lately) → batching (requests of one
-tier share a prompt) → budget guard (hourly and monthly USD
-caps) → circuit breaker → rate limiter (requests and tokens per minute) → call
-with timeout and retries → strict parse → insight.
+cache (same port and quantized evidence answered lately) → batching (requests
+of one tier share a prompt) → budget guard (hourly and monthly USD caps) → rate
+limiter (requests and tokens per minute) → circuit breaker → call with timeout
+and retries → strict parse → insight.
 
-Wherever a stage stops a request, the deterministic analyst's draft becomes
-the insight, with the reason in `fallback_reason`, so every request ends in a
-schema-valid insight. Every decision leaves a `LedgerEntry` (calls made,
-tokens, cost, calls avoided by each stage) for `vigila insights cost`.
+Wherever a stage stops a request, or anything fails, the deterministic
+analyst's draft becomes the insight, with the reason in `fallback_reason`, so
+every request ends in a schema-valid insight. Results come in steps
+(`run_steps`): first every request decided without a call, then one step per
+call, so a slow LLM never holds back what is already known. Every decision
+leaves a `LedgerEntry` (calls made, tokens, cost, calls avoided by each stage)
+for `vigila insights cost`.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -25,19 +29,22 @@ from typing import Any, Protocol
 import msgspec
 
 from vigila.clock import Clock
-from vigila.config.schema import AiConfig
+from vigila.config.schema import AiConfig, Config
 from vigila.insights.model import Draft, Insight
 from vigila.insights.parse import ParseResult, parse_batch, parse_draft
-from vigila.insights.providers import Completion, Prompt, Provider, ProviderError
+from vigila.insights.providers import Completion, Prompt, Provider, ProviderError, make_provider
 from vigila.insights.providers.pricing import cost_usd
 from vigila.insights.request import InsightRequest, LedgerEntry, Stage
+from vigila.insights.stages.batching import batches
 from vigila.insights.stages.breaker import CircuitBreaker
 from vigila.insights.stages.budget import BudgetGuard
 from vigila.insights.stages.cache import DraftCache, cache_key
 from vigila.insights.stages.flags import Flags
 from vigila.insights.stages.limiter import RateLimiter
 from vigila.insights.stages.retry import Retry
+from vigila.insights.stages.tiers import Tiers
 
+log = logging.getLogger("vigila")
 ANALYST_VERSION = "analyst-1"
 CHARS_PER_TOKEN = 4
 """For the rate limiter's estimate before the provider reports what a prompt used."""
@@ -59,12 +66,28 @@ class ChainResult(msgspec.Struct):
     """`LLM Spend Alert` details, when this run crossed the hourly alert level."""
 
 
+class _Cached(msgspec.Struct, frozen=True):
+    draft: Draft
+    source: str
+
+
+def build_engine(config: Config, prompts: PromptBook | None, clock: Clock, *,
+                 sleep: Callable[[float], None] = time.sleep) -> InsightEngine:
+    """The engine `config.ai` describes, with its provider (none without prompts)."""
+    ai = config.ai
+    region = config.region if ai.provider == "bedrock" and config.region != "local" else None
+    provider = make_provider(ai.provider, base_url=ai.base_url, model=ai.model,
+                             api_key=ai.api_key, region=region) if prompts else None
+    return InsightEngine(ai, provider, prompts, clock, sleep=sleep,
+                         ttl_days=ai.insight_ttl_days)
+
+
 class InsightEngine:
     """Runs requests through the chain; one instance keeps the stages' state."""
 
-    def __init__(self, settings: AiConfig, provider: Provider | None, prompts: PromptBook,
-                 clock: Clock, *, sleep: Callable[[float], None] = time.sleep,
-                 ttl_days: float = 30.0) -> None:
+    def __init__(self, settings: AiConfig, provider: Provider | None,
+                 prompts: PromptBook | None, clock: Clock, *,
+                 sleep: Callable[[float], None] = time.sleep, ttl_days: float = 30.0) -> None:
         self.settings = settings
         self.provider = provider
         self.prompts = prompts
@@ -72,7 +95,8 @@ class InsightEngine:
         self.ttl_days = ttl_days
         self.flags = Flags(settings.enabled, settings.provider if provider else "none",
                            settings.sample_rate)
-        self.cache: DraftCache[Draft] = DraftCache(
+        self.tiers = Tiers(settings.llm_from_risk, settings.full_prompt_from_risk)
+        self.cache: DraftCache[_Cached] = DraftCache(
             clock, ttl_seconds=settings.cache_ttl_seconds, max_entries=settings.cache_entries)
         self.budget = BudgetGuard(clock, hourly_usd=settings.hourly_budget_usd,
                                   monthly_usd=settings.monthly_budget_usd,
@@ -81,98 +105,139 @@ class InsightEngine:
                                       cooldown_seconds=settings.breaker_cooldown_seconds)
         self.limiter = RateLimiter(clock, requests_per_minute=settings.requests_per_minute,
                                    tokens_per_minute=settings.tokens_per_minute)
+        self.pass_seconds = settings.attempts * settings.timeout_seconds \
+            + settings.retry_base_seconds * 2 ** settings.attempts
+        """Longest a run may spend calling; later batches of the run fall back."""
         self.retry = Retry(clock, sleep, attempts=settings.attempts,
                            base_seconds=settings.retry_base_seconds,
-                           deadline_seconds=settings.attempts * settings.timeout_seconds
-                           + settings.retry_base_seconds * 2 ** settings.attempts)
+                           deadline_seconds=self.pass_seconds)
         self._sleep = sleep
 
-    @property
-    def source(self) -> str:
-        return f"llm:{self.provider.name}/{self.provider.model}" if self.provider else "analyst"
+    def close(self) -> None:
+        close = getattr(self.provider, "close", None)
+        if close is not None:
+            close()
 
     def run(self, requests: list[InsightRequest]) -> ChainResult:
         """Every request ends as one insight, in the order given."""
         out = ChainResult([], [], [])
         by_id: dict[str, Insight] = {}
-        pending: dict[str, list[tuple[InsightRequest, str]]] = {}
-        for request in requests:
-            reason = self.flags.skip_reason(request.insight_id)
-            if reason:
-                stage: Stage = "sampling" if reason == "not_sampled" else "flags"
-                by_id[request.insight_id] = self._fallback(request, reason, out, stage)
-                continue
-            if request.analyst.risk_score < self.settings.llm_from_risk:
-                by_id[request.insight_id] = self._fallback(
-                    request, f"below_llm_threshold: analyst risk {request.analyst.risk_score} "
-                    f"< {self.settings.llm_from_risk}", out, "tier")
-                continue
-            tier = self._tier(request)
-            version = self.prompts.versions[tier]
-            key = cache_key(request.evidence, request.analyst.prediction_type, version,
-                            self.provider.model)
-            cached = self.cache.get(key)
-            if cached is not None:
-                out.ledger.append(self._entry(request.at, "cache"))
-                by_id[request.insight_id] = self._insight(request, cached, self.source,
-                                                          version)
-                continue
-            pending.setdefault(tier, []).append((request, key))
-        for tier, items in pending.items():
-            for start in range(0, len(items), self.settings.max_batch):
-                chunk = items[start:start + self.settings.max_batch]
-                for insight in self._ask(tier, chunk, out):
-                    by_id[insight.insight_id] = insight
+        for step in self.run_steps(requests):
+            by_id.update((i.insight_id, i) for i in step.insights)
+            out.ledger += step.ledger
+            out.alerts += step.alerts
         out.insights = [by_id[r.insight_id] for r in requests]
+        return out
+
+    def run_steps(self, requests: list[InsightRequest]) -> Iterator[ChainResult]:
+        """The chain's results as they become final: first every request decided without
+        a call, then each call's. Together they hold one insight per request."""
+        now = ChainResult([], [], [])
+        asking: list[tuple[str, tuple[InsightRequest, str]]] = []
+        for request in requests:
+            try:
+                decided = self._decide(request, now)
+            except Exception as exc:  # a bug must not cost an insight
+                log.exception("insight chain failed on %s", request.insight_id)
+                decided = self._fallback(request, f"internal_error: {exc}"[:500], now, None)
+            if isinstance(decided, Insight):
+                now.insights.append(decided)
+            else:
+                asking.append(decided)
+        yield now
+        started = self.clock.now()
+        for tier, chunk in batches(asking, self.settings.max_batch):
+            step = ChainResult([], [], [])
+            if self.clock.now() - started >= self.pass_seconds:
+                step.insights = [self._fallback(r, "deadline: earlier calls of this pass took "
+                                                f"{self.pass_seconds:g} s", step, "deadline")
+                                 for r, _ in chunk]
+            else:
+                step.insights = list(self._ask(tier, chunk, step))
+            yield step
+
+    def fallback_all(self, requests: list[InsightRequest], reason: str) -> ChainResult:
+        """The analyst's insight for each request, with `reason` (when the chain itself
+        cannot run)."""
+        out = ChainResult([], [], [])
+        out.insights = [self._fallback(r, reason, out, None) for r in requests]
         return out
 
     # -- stages ---------------------------------------------------------------------------
 
-    def _tier(self, request: InsightRequest) -> str:
-        return "full" if request.analyst.risk_score >= self.settings.full_prompt_from_risk \
-            else "short"
+    def _decide(self, request: InsightRequest, out: ChainResult
+                ) -> Insight | tuple[str, tuple[InsightRequest, str]]:
+        """An insight now (flags, tier, cache), or the tier and cache key to ask with."""
+        reason = self.flags.skip_reason(request.insight_id)
+        if reason:
+            stage: Stage = "sampling" if reason == "not_sampled" else "flags"
+            return self._fallback(request, reason, out, stage)
+        tier = self.tiers.choose(request.analyst.risk_score)
+        if tier == "analyst":
+            return self._fallback(request, f"below_llm_threshold: analyst risk "
+                                  f"{request.analyst.risk_score} < {self.tiers.llm_from_risk}",
+                                  out, "tier")
+        version = self.prompts.versions[tier]
+        key = cache_key(request.evidence, request.analyst.prediction_type, version,
+                        self.provider.model)
+        cached = self.cache.get(key)
+        if cached is not None:
+            out.ledger.append(self._entry("cache"))
+            return self._insight(request, cached.draft, cached.source, version)
+        return tier, (request, key)
 
     def _ask(self, tier: str, chunk: list[tuple[InsightRequest, str]],
              out: ChainResult) -> Iterator[Insight]:
         requests = [r for r, _ in chunk]
-        at = requests[0].at
-        refusal, stage = self.budget.refusal(), "budget"
-        if refusal is None and not self.breaker.allow():
-            refusal, stage = "circuit_open: the LLM failed repeatedly; retrying later", \
-                "breaker"
-        prompt = self.prompts.build(requests, tier, temperature=self.settings.temperature)
-        estimate = (len(prompt.system) + len(prompt.user)) // CHARS_PER_TOKEN + \
-            prompt.max_tokens
+        refusal: str | None = self.budget.refusal()
+        stage: Stage = "budget"
+        prompt: Prompt | None = None
         if refusal is None:
+            try:
+                prompt = self.prompts.build(requests, tier, temperature=self.settings.temperature)
+            except Exception as exc:
+                log.exception("prompt build failed")
+                refusal, stage = f"internal_error: prompt: {exc}"[:500], "call"
+        estimate = 0
+        if refusal is None:
+            estimate = (len(prompt.system) + len(prompt.user)) // CHARS_PER_TOKEN + \
+                prompt.max_tokens
             wait = self.limiter.reserve(estimate, max_wait=self.settings.max_wait_seconds)
             if wait is None:
                 refusal, stage = "rate_limited: over the requests or tokens per minute", \
                     "limiter"
+            elif not self.breaker.allow():
+                self.limiter.release(estimate)
+                refusal, stage = "circuit_open: the LLM failed repeatedly; retrying later", \
+                    "breaker"
             elif wait > 0:
                 self._sleep(wait)
         if refusal is not None:
             for request in requests:
-                yield self._fallback(request, refusal, out, stage)  # type: ignore[arg-type]
+                yield self._fallback(request, refusal, out, stage)
             return
         if len(requests) > 1:
-            out.ledger.append(self._entry(at, "batching", insights=len(requests) - 1))
+            out.ledger.append(self._entry("batching", insights=len(requests) - 1))
         try:
             completion = self.retry.call(lambda timeout: self.provider.complete(prompt, timeout),
                                          timeout=self.settings.timeout_seconds)
-        except ProviderError as exc:
+        except Exception as exc:
             self.breaker.failed()
-            out.ledger.append(self._entry(at, "call", insights=len(requests),
-                                          calls=self.retry.last_attempts, reason=exc.kind))
+            kind = exc.kind if isinstance(exc, ProviderError) else "internal"
+            if not isinstance(exc, ProviderError):
+                log.exception("LLM call failed unexpectedly")
+            out.ledger.append(self._entry("call", insights=len(requests),
+                                          calls=self.retry.last_attempts, reason=kind))
+            detail = str(exc) if isinstance(exc, ProviderError) else f"internal: {exc}"
             for request in requests:
-                yield self._fallback(request, f"llm_error: {exc}"[:500], out, None)
+                yield self._fallback(request, f"llm_error: {detail}"[:500], out, None)
             return
         self.breaker.succeeded()
         self.limiter.settle(estimate, completion.tokens_in + completion.tokens_out)
-        yield from self._judged(tier, chunk, prompt, completion, out)
+        yield from self._judged(tier, chunk, completion, out)
 
-    def _judged(self, tier: str, chunk: list[tuple[InsightRequest, str]], prompt: Prompt,
+    def _judged(self, tier: str, chunk: list[tuple[InsightRequest, str]],
                 completion: Completion, out: ChainResult) -> Iterator[Insight]:
-        requests = [r for r, _ in chunk]
         cost = cost_usd(completion.model, completion.tokens_in, completion.tokens_out,
                         self.settings.prices)
         alert = self.budget.spend(cost)
@@ -182,7 +247,7 @@ class InsightEngine:
             if len(chunk) > 1 else [parse_draft(completion.text)]
         ok = sum(1 for r in results if r.ok)
         out.ledger.append(LedgerEntry(
-            at=requests[0].at, stage="llm", insights=ok, calls=self.retry.last_attempts,
+            at=self.clock.now(), stage="llm", insights=ok, calls=self.retry.last_attempts,
             provider=completion.provider, model=completion.model,
             tokens_in=completion.tokens_in, tokens_out=completion.tokens_out, cost_usd=cost,
             reason=f"{len(chunk) - ok} unparsable" if ok < len(chunk) else ""))
@@ -194,7 +259,7 @@ class InsightEngine:
                 yield self._fallback(request, f"invalid_response: {result.error}"[:500], out,
                                      "parse")
                 continue
-            self.cache.put(key, result.draft)
+            self.cache.put(key, _Cached(result.draft, source))
             yield self._insight(
                 request, result.draft, source, version,
                 tokens_in=round(completion.tokens_in * share),
@@ -206,7 +271,7 @@ class InsightEngine:
     def _fallback(self, request: InsightRequest, reason: str, out: ChainResult,
                   stage: Stage | None) -> Insight:
         if stage is not None:
-            out.ledger.append(self._entry(request.at, stage, reason=reason.split(":")[0]))
+            out.ledger.append(self._entry(stage, reason=reason.split(":")[0]))
         return self._insight(request, request.analyst, "analyst", ANALYST_VERSION,
                              fallback_reason=reason)
 
@@ -223,7 +288,7 @@ class InsightEngine:
             tokens_out=tokens_out, cost_usd=cost, latency_ms=latency_ms, created_at=created,
             expires_at=created + timedelta(days=self.ttl_days))
 
-    @staticmethod
-    def _entry(at: float, stage: Stage, *, insights: int = 1, calls: int = 0,
+    def _entry(self, stage: Stage, *, insights: int = 1, calls: int = 0,
                reason: str = "") -> LedgerEntry:
-        return LedgerEntry(at=at, stage=stage, insights=insights, calls=calls, reason=reason)
+        return LedgerEntry(at=self.clock.now(), stage=stage, insights=insights, calls=calls,
+                           reason=reason)

@@ -6,7 +6,7 @@ time, so windows, dedup and budgets behave as they did live. Requests of one
 event time (a polling interval: every port reports at once) share the chain's
 batching, as requests arriving together do live. Events the pack emits (such as
 `Analysis Triggered`) are processed in turn. A `label` field on an event (the
-simulator's) is removed before processing and handed back with the result.
+simulator's) is removed before processing: scoring reads it from the file.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ import msgspec
 from vigila.clock import ManualClock
 from vigila.config.schema import Config
 from vigila.events.envelope import Event
-from vigila.insights.engine import InsightEngine
+from vigila.insights.engine import build_engine
 from vigila.insights.model import Insight
-from vigila.insights.providers import make_provider
 from vigila.insights.request import InsightRequest, LedgerEntry
 from vigila.insights.worker import LEDGER_KIND, REQUEST_KIND
 from vigila.packs.base import Pack, register_schemas
@@ -53,16 +52,10 @@ class Replay:
         self.schemas = register_schemas([pack])
         self.processors: list[Processor] = pack.processors(
             config.pack_settings.get(pack.name, {}))
-        ai = config.ai
-        provider = make_provider(ai.provider, base_url=ai.base_url, model=ai.model,
-                                 api_key=ai.api_key)
-        self.engine = InsightEngine(ai, provider if pack.prompts else None, pack.prompts,
-                                    self.clock, sleep=self.clock.advance,
-                                    ttl_days=ai.insight_ttl_days)
+        self.engine = build_engine(config, pack.prompts, self.clock, sleep=self.clock.advance)
         self.ledger: list[LedgerEntry] = []
         self.triggered = 0
         """Requests plus intervals dropped by dedup: one LLM call each without the chain."""
-        self.labels: dict[str, Any] = {}
 
     def run(self, events: Iterable[dict[str, Any]]) -> Iterator[Replayed]:
         pending: list[tuple[InsightRequest, float]] = []
@@ -112,8 +105,6 @@ class Replay:
             raise ReplayError(f"event {index}: expected a JSON object")
         body = {k: v for k, v in raw.items() if k != "label"}
         body.setdefault("id", f"replay-{index}")
-        if "label" in raw:
-            self.labels[body["id"]] = raw["label"]
         try:
             event = _envelope.decode(msgspec.json.encode(body))
             event.detail = self.schemas.decoder(event.source, event.detail_type).decode(

@@ -22,7 +22,7 @@ import msgspec
 
 from vigila.insights.model import CRITICAL_RISK
 from vigila.insights.replay import Replayed
-from vigila.insights.request import LedgerEntry
+from vigila.insights.request import LedgerEntry, avoided_by_stage, is_fallback
 
 GRACE_SECONDS = 300.0
 
@@ -45,7 +45,8 @@ class Scorecard(msgspec.Struct):
     type_accuracy: float
     risk_mae: float
     critical_precision: float
-    """Of incidents judged critical (risk >= 80), the share labelled critical."""
+    """Of the pages (incidents judged critical, risk >= 80, and false alarms scored
+    critical), the share for incidents labelled critical."""
     critical_recall: float
     """Of incidents labelled critical, the share judged critical."""
     false_alarms: int
@@ -54,7 +55,8 @@ class Scorecard(msgspec.Struct):
     """False alarms scored critical."""
     insights: int
     fallback_rate: float
-    """Share of insights the analyst wrote in place of a configured LLM."""
+    """Of the insights meant for the LLM, the share the analyst wrote instead (NaN when
+    no LLM is configured)."""
     triggered: int
     """Triggered intervals: the calls of a one-call-per-triggered-event design."""
     llm_calls: int
@@ -99,31 +101,32 @@ def score(incidents: list[Incident], replayed: list[Replayed], ledger: list[Ledg
                   if incident.start <= r.trigger_at <= incident.end + GRACE_SECONDS]
         before = [r for r in mine
                   if incident.start - GRACE_SECONDS <= r.trigger_at < incident.start]
-        matched.update(id(r) for r in inside)
         if inside:
+            matched.update(id(r) for r in inside)
             judged.append((incident, min(inside, key=lambda r: r.trigger_at)))
         elif before:
-            judged.append((incident, max(before, key=lambda r: r.trigger_at)))
+            chosen = max(before, key=lambda r: r.trigger_at)
+            matched.add(id(chosen))
+            judged.append((incident, chosen))
     false = [r for r in replayed if id(r) not in matched]
+    false_pages = sum(1 for r in false if r.insight.risk_score >= CRITICAL_RISK)
     paged = [(i, r) for i, r in judged if r.insight.risk_score >= CRITICAL_RISK]
+    true_pages = sum(1 for i, _ in paged if i.risk_score >= CRITICAL_RISK)
     critical = [(i, r) for i, r in judged if i.risk_score >= CRITICAL_RISK]
     calls = sum(e.calls for e in ledger)
-    avoided: dict[str, int] = {}
-    for entry in ledger:
-        if entry.stage not in ("llm", "call", "parse"):
-            avoided[entry.stage] = avoided.get(entry.stage, 0) + entry.insights
-    configured = [r for r in replayed if r.insight.fallback_reason not in
-                  ("no_provider", "ai_disabled", "not_sampled")]
+    configured = [r for r in replayed if r.insight.fallback_reason is None
+                  or is_fallback(r.insight.fallback_reason)]
     latencies = sorted(r.latency_ms for r in replayed)
     return Scorecard(
         incidents=len(incidents), detected=len(judged),
         type_accuracy=_share(judged, lambda i, r: r.insight.prediction_type
                              == i.prediction_type),
         risk_mae=_mean([abs(r.insight.risk_score - i.risk_score) for i, r in judged]),
-        critical_precision=_share(paged, lambda i, r: i.risk_score >= CRITICAL_RISK),
+        critical_precision=true_pages / (len(paged) + false_pages)
+        if paged or false_pages else math.nan,
         critical_recall=_share(critical, lambda i, r: r.insight.risk_score >= CRITICAL_RISK),
         false_alarms=len(false),
-        false_pages=sum(1 for r in false if r.insight.risk_score >= CRITICAL_RISK),
+        false_pages=false_pages,
         insights=len(replayed),
         fallback_rate=(sum(1 for r in configured if r.insight.fallback_reason)
                        / len(configured)) if configured else math.nan,
@@ -131,7 +134,7 @@ def score(incidents: list[Incident], replayed: list[Replayed], ledger: list[Ledg
         calls_avoided=1 - calls / triggered if triggered else math.nan,
         cost_usd=round(sum(e.cost_usd for e in ledger), 6),
         p95_latency_ms=latencies[int(0.95 * (len(latencies) - 1))] if latencies else math.nan,
-        avoided_by_stage=dict(sorted(avoided.items())))
+        avoided_by_stage=avoided_by_stage(ledger))
 
 
 def _share(pairs: list[tuple[Incident, Replayed]], test: Any) -> float:

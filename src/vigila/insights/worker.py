@@ -2,10 +2,12 @@
 publishes the insights.
 
 Requests are written by the pipeline with the batch that triggered them, so a
-crash never loses one. A pass stores the insights and ledger first, then
-publishes them as events (ids derived from the insight id, so the log keeps one
-copy), then deletes the requests. After a crash between those steps, the
+crash never loses one. The chain returns results in steps (what needs no
+call first, then each call's); each step's insights and ledger are stored, then
+published as events (ids derived from the insight id, so the log keeps one
+copy), then their requests are deleted. After a crash between those steps, the
 requests whose insight is already stored are published again, not judged again.
+If the chain itself fails, the analyst answers what is left.
 """
 
 from __future__ import annotations
@@ -75,24 +77,54 @@ class InsightWorker:
         rows = self._store.oldest_outputs(REQUEST_KIND, self._batch)
         if not rows:
             return 0
-        requests, stored = [], []
+        requests, stored, unreadable = [], [], []
         for row in rows:
             try:
                 request = _request.decode(row.data)
-            except msgspec.DecodeError as exc:  # written by an older version: drop it
+            except msgspec.DecodeError as exc:  # written by another version: drop it
                 log.error("dropping unreadable insight request %s: %s", row.key, exc)
+                unreadable.append(row.key)
                 continue
-            done = self._store.get_output(INSIGHT_KIND, request.insight_id)
-            if done is not None:
-                stored.append(_insight.decode(done.data))
-            else:
+            insight = self._stored(request.insight_id)
+            if insight is None:
                 requests.append(request)
-        result = self.engine.run(requests)
-        self._store.put_outputs(insight_records(result.insights)
-                                + ledger_records(result, rows[0].key))
-        events = [insight_event(i) for i in stored + result.insights]
-        self._publish(events + [spend_alert_event(a) for a in result.alerts])
-        self._store.delete_outputs(REQUEST_KIND, [row.key for row in rows])
-        if self._on_result:
-            self._on_result(result)
-        return len(rows)
+            else:
+                stored.append(insight)
+        self._store.delete_outputs(REQUEST_KIND, unreadable)
+        if stored:
+            self._finish(ChainResult(stored, [], []), fresh=False)
+        steps, finished = self.engine.run_steps(requests), set()
+        while True:
+            try:
+                step = next(steps, None)
+            except Exception as exc:  # the chain itself broke: the analyst answers the rest
+                log.exception("insight chain failed; the analyst answers")
+                step = self.engine.fallback_all(
+                    [r for r in requests if r.insight_id not in finished],
+                    f"internal_error: {exc}"[:500])
+                steps = iter(())
+            if step is None:
+                return len(rows)
+            self._finish(step)  # a store or publish failure ends the pass: retried later
+            finished.update(i.insight_id for i in step.insights)
+
+    def _stored(self, insight_id: str) -> Insight | None:
+        done = self._store.get_output(INSIGHT_KIND, insight_id)
+        try:
+            return _insight.decode(done.data) if done else None
+        except msgspec.DecodeError:
+            return None
+
+    def _finish(self, step: ChainResult, *, fresh: bool = True) -> None:
+        """Store (when fresh), publish, then dequeue one step's insights."""
+        if not step.insights and not step.ledger:
+            return
+        if fresh:
+            key = step.insights[0].insight_id if step.insights else str(uuid.uuid4())
+            self._store.put_outputs(insight_records(step.insights)
+                                    + ledger_records(step, key))
+        events = [insight_event(i) for i in step.insights]
+        self._publish(events + [spend_alert_event(a) for a in step.alerts])
+        self._store.delete_outputs(REQUEST_KIND, [i.insight_id for i in step.insights])
+        if fresh and self._on_result:
+            self._on_result(step)

@@ -46,6 +46,8 @@ class Pack:
     """Metrics computed from events (rolled up, queryable, alarmable)."""
     bare_routes: dict[str, BareRoute] = field(default_factory=dict)
     """Ingest routes for senders that post details without envelopes."""
+    internal_types: frozenset[tuple[str, str]] = frozenset()
+    """`(source, detail-type)` pairs only the pack's processors emit; ingest refuses them."""
     prompts: Any = None
     """The pack's prompt book for the insight engine (`vigila.insights.engine.PromptBook`)."""
     dashboard: Dashboard | None = None
@@ -86,4 +88,6 @@ def register_schemas(packs: list[Pack]) -> DetailSchemas:
     for pack in packs:
         for (source, detail_type), struct in pack.detail_types.items():
             schemas.register(source, detail_type, struct)
+        for source, detail_type in pack.internal_types:
+            schemas.mark_internal(source, detail_type)
     return schemas

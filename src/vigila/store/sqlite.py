@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,9 @@ from vigila.store.base import (
 )
 from vigila.store.sqlite_notify import SqliteGroupStore
 
-KEPT_KINDS = ("insight", "insight-request")
-"""Outputs that event retention does not trim: insights have their own TTL, requests are
-work still to do. Processor states (`state:*`) are kept too."""
+KEPT_KINDS = ("insight", "insight-request", "insight-ledger")
+"""Outputs that event retention does not trim: insights and the ledger have their own
+retention, requests are work still to do. Processor states (`state:*`) are kept too."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -46,6 +47,8 @@ CREATE TABLE IF NOT EXISTS outputs (
 );
 CREATE INDEX IF NOT EXISTS outputs_entity ON outputs (kind, entity, time_ms);
 CREATE INDEX IF NOT EXISTS outputs_time ON outputs (kind, time_ms);
+CREATE INDEX IF NOT EXISTS outputs_insight_type ON outputs
+    (json_extract(data, '$.prediction_type'), time_ms) WHERE kind = 'insight';
 CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, stage TEXT NOT NULL, reason TEXT NOT NULL,
     event_id TEXT NOT NULL, raw BLOB NOT NULL, raw_size INTEGER NOT NULL,
@@ -195,9 +198,9 @@ class SqliteStore:
     def recent_outputs(self, kind: str, *, since_ms: int | None = None,
                        entity: str | None = None, equals: dict[str, Any] | None = None,
                        at_least: dict[str, float] | None = None,
-                       limit: int = 100) -> list[OutputRecord]:
-        """Newest first; `equals` / `at_least` filter on JSON paths of the data
-        (`$.prediction_type`, `$.risk_score`)."""
+                       limit: int = 100, oldest_first: bool = False) -> list[OutputRecord]:
+        """Newest first (or oldest first, for following); `equals` / `at_least` filter on
+        JSON paths of the data (`$.prediction_type`, `$.risk_score`)."""
         where, args = ["kind=?"], [kind]
         if since_ms is not None:
             where.append("time_ms>?")
@@ -205,15 +208,18 @@ class SqliteStore:
         if entity is not None:
             where.append("entity=?")
             args.append(entity)
+        # Paths go in as literals (checked), so expression indexes such as
+        # outputs_insight_type can serve the query.
         for path, value in (equals or {}).items():
-            where.append("json_extract(data, ?)=?")
-            args += [path, value]
+            where.append(f"json_extract(data, '{_json_path(path)}')=?")
+            args.append(value)
         for path, value in (at_least or {}).items():
-            where.append("json_extract(data, ?)>=?")
-            args += [path, value]
+            where.append(f"json_extract(data, '{_json_path(path)}')>=?")
+            args.append(value)
         rows = self._db.reader.execute(
             f"SELECT kind, key, entity, time_ms, data FROM outputs WHERE {' AND '.join(where)}"
-            " ORDER BY time_ms DESC LIMIT ?", (*args, limit))
+            f" ORDER BY time_ms {'ASC' if oldest_first else 'DESC'}, key LIMIT ?",
+            (*args, limit))
         return [OutputRecord(*row) for row in rows]
 
     def get_output(self, kind: str, key: str) -> OutputRecord | None:
@@ -441,8 +447,9 @@ class SqliteStore:
                          "(SELECT id FROM events WHERE time_ms<?)", (before_ms,))
             deleted = conn.execute("DELETE FROM events WHERE time_ms<?", (before_ms,)).rowcount
             deleted += conn.execute(
-                "DELETE FROM outputs WHERE time_ms<? AND kind NOT IN (?, ?)"
-                " AND kind NOT LIKE 'state:%'", (before_ms, *KEPT_KINDS)).rowcount
+                f"DELETE FROM outputs WHERE time_ms<? AND kind NOT IN "
+                f"({', '.join('?' * len(KEPT_KINDS))}) AND kind NOT LIKE 'state:%'",
+                (before_ms, *KEPT_KINDS)).rowcount
             deleted += conn.execute("DELETE FROM dead_letters WHERE at_ms<?",
                                     (before_ms,)).rowcount
             deleted += conn.execute("DELETE FROM outbox WHERE state!='pending' AND done_ms<?",
@@ -457,6 +464,23 @@ class SqliteStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+_SIMPLE_PATH = re.compile(r"^\$(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+
+def _json_path(path: str) -> str:
+    """`path` if it is a plain `$.a.b` path (safe to inline in SQL), else ValueError.
+
+    >>> _json_path("$.risk_score")
+    '$.risk_score'
+    >>> _json_path("$.x') OR 1=1 --")
+    Traceback (most recent call last):
+    ValueError: unsupported JSON path "$.x') OR 1=1 --": expected $.field(.field)*
+    """
+    if not _SIMPLE_PATH.match(path):
+        raise ValueError(f"unsupported JSON path {path!r}: expected $.field(.field)*")
+    return path
 
 
 def _parse_cursor(cursor: str) -> tuple[int, int]:

@@ -1,16 +1,19 @@
 """Cache: an LLM answer reused for the same quantized evidence, for a while.
 
 Two intervals of one port with nearly the same figures would get the same
-answer; the key is a hash of the evidence with every number rounded to two
-significant digits, the prediction type the analyst saw, the prompt and the
-model. Bounded: the least recently used entry goes first.
+answer; the key is a hash of the evidence (the port included: an answer cites
+its port) with every number rounded to two significant digits and the
+per-interval ids and times left out, the prediction type the analyst saw, the
+prompt and the model. Bounded: the least recently used entry goes first.
 
 >>> from vigila.clock import ManualClock
 >>> clock = ManualClock(0.0)
 >>> cache = DraftCache(clock, ttl_seconds=60, max_entries=100)
->>> key = cache_key({"latency_p99": 9.81, "entity": "a"}, "latency_spike", "full-1", "m")
->>> key == cache_key({"latency_p99": 9.83, "entity": "a"}, "latency_spike", "full-1", "m")
+>>> key = cache_key({"latency_p99": 9.81, "stream_id": "a"}, "latency_spike", "full-1", "m")
+>>> key == cache_key({"latency_p99": 9.83, "stream_id": "a"}, "latency_spike", "full-1", "m")
 True
+>>> key == cache_key({"latency_p99": 9.81, "stream_id": "b"}, "latency_spike", "full-1", "m")
+False
 >>> cache.put(key, "draft"); cache.get(key)
 'draft'
 >>> clock.advance(61); cache.get(key) is None
@@ -30,7 +33,7 @@ from vigila.clock import Clock
 
 T = TypeVar("T")
 SIGNIFICANT_DIGITS = 2
-IGNORED_FIELDS = frozenset({"timestamp", "event_id", "stream_id"})
+IGNORED_FIELDS = frozenset({"timestamp", "event_id"})
 """Fields that differ every interval and say nothing about the judgement."""
 
 

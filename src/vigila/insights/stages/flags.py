@@ -20,7 +20,7 @@ import msgspec
 
 class Flags(msgspec.Struct, frozen=True):
     enabled: bool
-    """`AI_ENABLED`."""
+    """`ai.enabled` (`VIGILA_AI_ENABLED`)."""
     provider: str
     sample_rate: float
 

@@ -66,6 +66,11 @@ class RateLimiter:
         self.tokens.take(tokens)
         return wait
 
+    def release(self, tokens: int) -> None:
+        """Give back a reservation whose call was not made."""
+        self.requests.take(-1)
+        self.tokens.take(-tokens)
+
     def settle(self, estimated: int, actual: int) -> None:
         """Correct the token bucket once the provider reported what the call used."""
         self.tokens.take(actual - estimated)

@@ -73,5 +73,6 @@ PACK = Pack(
     metrics=METRICS,
     dashboard=DASHBOARD,
     prompts=FabricPrompts(),
+    internal_types=frozenset({(SOURCE, ANALYSIS_TRIGGERED)}),
     bare_routes={"metrics": BareRoute(SOURCE, DETAIL_TYPE, resource_field="stream_id")},
 )

@@ -45,7 +45,7 @@ class FabricInsights:
         evidence: Enriched = event.detail
         at = event.time.timestamp() if event.time else ctx.clock.now()
         draft = analyze(evidence)
-        if not self.dedup.admit(f"{evidence.stream_id}|{draft.prediction_type}", at):
+        if not self.dedup.admit(f"{evidence.stream_id}|{draft.prediction_type}", at, event.id):
             yield Record(kind=LEDGER_KIND, key=f"{event.id}/dedup", entity="dedup",
                          value=LedgerEntry(at=at, stage="dedup"), time=at)
             return

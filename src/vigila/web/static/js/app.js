@@ -19,10 +19,19 @@ const nav = document.getElementById("nav");
 let unmount = () => {};
 let home = "#/system";
 
-/** `#/page/arg...` -> the page module and its arguments. */
+function decoded(part) {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/** `#/page/arg...` -> the page module and its (decoded) arguments; null for no page. */
 function route() {
   const [name, ...params] = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
-  return name in PAGES ? {name, page: PAGES[name], params} : null;
+  if (!Object.hasOwn(PAGES, name) || (name === "dashboard" && !params.length)) return null;
+  return {page: PAGES[name], params: params.map(decoded)};
 }
 
 /** Close the page shown (its streams and charts). */

@@ -3,14 +3,14 @@
 import {h, replace, svg} from "./dom.js";
 import {time, withUnit} from "./format.js";
 
-const PALETTE = 8;
+const PALETTE = 10;
 const compact = new Intl.NumberFormat(undefined, {notation: "compact", maximumFractionDigits: 1});
 
 /** An axis label: uPlot's splits are already round, so only large ones are shortened. */
 const tick = (v) => (Math.abs(v) >= 10000 ? compact.format(v)
   : v.toLocaleString(undefined, {maximumFractionDigits: 6}));
 
-/** The theme's series colours (CSS --c1 … --c8) and a named colour. */
+/** The theme's series colours (CSS --c1 … --c10), and the muted and grid colours. */
 function colors() {
   const style = getComputedStyle(document.documentElement);
   const get = (name) => style.getPropertyValue(name).trim();

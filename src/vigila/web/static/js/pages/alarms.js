@@ -15,7 +15,7 @@ export function mount(main, {params}) {
       + "INSUFFICIENT_DATA, with the reason of the last change."}),
     h("div", {class: "split"}, h("section", {class: "panel", "aria-label": "Alarms"}, list), history));
 
-  let chosen = params[0] ? decodeURIComponent(params[0]) : null;
+  let chosen = params[0] || null;
   const showHistory = (name) => {
     chosen = name;
     get(`/v1/alarms/${encodeURIComponent(name)}/history`).then((answer) => replace(history,

@@ -1,0 +1,1 @@
+"""Browser tests of the web dashboard, and the screenshots of the docs."""
