@@ -118,7 +118,9 @@ class Runtime:
         self.workers = self._make_workers()
         self._stop = threading.Event()
         self._started = False
-        self._self_totals: dict[str, float] = {}
+        self._self_totals: dict[str, float] = {
+            "DeadLetters": float(self.store.count_dead_letters())}
+        """Totals at the last tick; dead letters kept from earlier runs are not growth."""
         self._maintenance = threading.Thread(target=self._maintain, name="maintenance",
                                              daemon=True)
 
@@ -383,12 +385,13 @@ class Runtime:
             "IngestAccepted": sample("vigila_ingest_events_total", {"outcome": "accepted"}),
             "IngestRejected": sample("vigila_ingest_events_total", {"outcome": "rejected"}),
             "NotificationFailures": self.metrics.delivery_failures(),
+            "DeadLetters": float(self.store.count_dead_letters()),
         }
         points = []
-        for name, total in totals.items():
+        for name, total in totals.items():  # each as its growth since the last tick
             total = total or 0.0
             points.append(Datapoint(namespace, name, {}, now,
-                                    total - self._self_totals.get(name, 0.0)))
+                                    max(0.0, total - self._self_totals.get(name, 0.0))))
             self._self_totals[name] = total
         lags = self.lag()
         points += [
@@ -396,8 +399,6 @@ class Runtime:
                       float(sum(x.head - x.position for x in lags))),
             Datapoint(namespace, "IteratorAgeSeconds", {}, now,
                       max((x.iterator_age for x in lags), default=0.0)),
-            Datapoint(namespace, "DeadLetters", {}, now,
-                      float(self.store.count_dead_letters())),
         ]
         return points
 

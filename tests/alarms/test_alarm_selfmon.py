@@ -76,3 +76,27 @@ def test_thresholds_are_configurable_and_environments_validated():
     with pytest.raises(AlarmValidationError) as err:
         self_monitoring_alarms("dev!")
     assert err.value.field == "namespace"
+
+
+def test_dead_letters_are_published_as_growth_not_as_the_count(tmp_path):
+    from tests.support import T0, make_config
+    from vigila.clock import ManualClock
+    from vigila.runtime import Runtime
+    from vigila.store.base import DeadLetter
+
+    def new_dead_letters(rt):
+        return next(p.value for p in rt.self_datapoints() if p.name == "DeadLetters")
+
+    letter = DeadLetter(stage="ingest", reason="bad", raw=b"x", raw_size=1, at_ms=1)
+    rt = Runtime(make_config(tmp_path), clock=ManualClock(T0))
+    rt.store.add_dead_letters([letter, letter])
+    assert new_dead_letters(rt) == 2
+    assert new_dead_letters(rt) == 0, "old dead letters do not keep the alarm up"
+    rt.stop()
+    rt = Runtime(make_config(tmp_path), clock=ManualClock(T0))
+    try:
+        assert new_dead_letters(rt) == 0, "nor do those of an earlier run"
+        rt.store.add_dead_letters([letter])
+        assert new_dead_letters(rt) == 1
+    finally:
+        rt.stop()
