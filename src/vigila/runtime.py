@@ -61,6 +61,7 @@ class RuleConflict(ValueError):
 
 
 MAINTENANCE_SECONDS = 3600.0
+STOP_WAIT_SECONDS = 30.0
 LEDGER_DAYS = 62
 """The insight ledger is kept at least this long (the monthly budget and cost reports)."""
 
@@ -198,7 +199,9 @@ class Runtime:
             for worker in self.workers:
                 worker.stop()
             self.dispatcher.worker.stop()
-            self.insights.worker.stop()
+            self.insights.worker.stop(self.insights.engine.pass_seconds + 5)  # mid-call
+            if self._maintenance.is_alive():  # mid-tick it may still append: wait for it
+                self._maintenance.join(STOP_WAIT_SECONDS)
         self.insights.engine.close()
         self.delivery.close()
         self.notifier.close()

@@ -69,6 +69,8 @@ class Database:
         return conn
 
     def close(self) -> None:
-        for conn in self._all:
-            conn.close()
-        self._all.clear()
+        """Close every connection; a write in progress finishes first."""
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
