@@ -39,12 +39,11 @@ from vigila.notify.notifier import Notifier
 from vigila.packs.base import BareRoute, load_packs, register_schemas
 from vigila.pipeline.processor import Processor
 from vigila.pipeline.runner import BatchStats, PipelineRunner, RunnerThread
-from vigila.routing.model import Rule
+from vigila.routing.catalog import RuleCatalog
 from vigila.routing.outbox import Backoff, Dispatcher, OutboxEntry
 from vigila.routing.router import Router
 from vigila.routing.targets import TargetDelivery
 from vigila.routing.transform import payload
-from vigila.store.base import StoredRule
 from vigila.store.sqlite import SqliteStore
 from vigila.telemetry.metrics import EngineMetrics, LagSnapshot
 from vigila.telemetry.tracing import make_tracer_provider, tracer
@@ -52,12 +51,7 @@ from vigila.telemetry.tracing import make_tracer_provider, tracer
 log = logging.getLogger("vigila")
 PIPELINE_GROUP = "pipeline"
 TICK_SECONDS = 2.0
-_rule_decoder = msgspec.json.Decoder(Rule)
 _ledger = msgspec.json.Decoder(LedgerEntry)
-
-
-class RuleConflict(ValueError):
-    """A pack or config rule cannot be changed over the API."""
 
 
 MAINTENANCE_SECONDS = 3600.0
@@ -90,8 +84,9 @@ class Runtime:
         self.writer = LogWriter(self.log, max_events=config.log.append_batch_max,
                                 on_commit=self._committed)
         self.router = Router(region=config.region, account=config.account)
-        self._rules_version = self.store.rules_version()
-        self.router.replace(rule for rule, _ in self.rules().values())
+        self.rules = RuleCatalog(config, [(rule, f"pack:{p.name}") for p in self.packs
+                                          for rule in p.rules], self.store, self.router,
+                                 self.clock)
         self.notifier = Notifier(self.store.notify, self.clock, env=os.environ)
         self.delivery = TargetDelivery(
             put_outputs=self.store.put_outputs, append=self.append,
@@ -240,57 +235,6 @@ class Runtime:
         found = next((p for p in self.packs if p.name == pack), None)
         return found.bare_routes.get(route) if found else None
 
-    # -- rules ----------------------------------------------------------------------------
-
-    def rules(self) -> dict[str, tuple[Rule, str]]:
-        """Every rule and where it comes from: `pack:<name>`, `config` or `api`."""
-        found: dict[str, tuple[Rule, str]] = {}
-        for pack in self.packs:
-            for rule in pack.rules:
-                found[rule.name] = (rule, f"pack:{pack.name}")
-        for rule in self.config.rules:
-            found[rule.name] = (rule, "config")
-        critical = self.config.alerting.critical_insight_targets
-        if critical:
-            found.setdefault("critical-insights", (Rule(
-                name="critical-insights",
-                description="Critical insights to the targets of alerting.critical_insight_targets",
-                pattern={"source": ["vigila.insights"], "detail-type": ["Critical Insight"]},
-                targets=[self.config.targets[name] for name in critical]), "builtin"))
-        for stored in self.store.stored_rules():
-            found.setdefault(stored.name, (_rule_decoder.decode(stored.spec), "api"))
-        return found
-
-    def put_rule(self, rule: Rule) -> str:
-        """Create or replace an API-managed rule; returns `created` or `replaced`.
-
-        Raises `RuleConflict` for the name of a pack or config rule, or a target reading a
-        secret, `PatternError` for an invalid pattern (nothing is stored then).
-        """
-        if any(getattr(target, "password_env", None) for target in rule.targets):
-            raise RuleConflict(f"rule {rule.name!r}: a rule over the API cannot read a secret "
-                               "(password_env); declare the channel under [targets] in the "
-                               "configuration file")
-        current = self.rules()
-        if rule.name in current and current[rule.name][1] != "api":
-            raise RuleConflict(f"rule {rule.name!r} comes from {current[rule.name][1]} and "
-                               "cannot be changed over the API")
-        rules = {name: r for name, (r, _) in current.items()}
-        rules[rule.name] = rule
-        self.router.replace(rules.values())
-        self.store.put_rule(StoredRule(rule.name, msgspec.json.encode(rule),
-                                       int(self.clock.now() * 1000)))
-        return "replaced" if rule.name in current else "created"
-
-    def delete_rule(self, name: str) -> bool:
-        current = self.rules()
-        if name in current and current[name][1] != "api":
-            raise RuleConflict(f"rule {name!r} comes from {current[name][1]} and cannot be "
-                               "deleted over the API")
-        deleted = self.store.delete_rule(name)
-        self.router.replace(r for n, (r, _) in current.items() if n != name)
-        return deleted
-
     def positions(self) -> dict[int, int]:
         """Next offset to process, per partition."""
         out: dict[int, int] = {}
@@ -370,15 +314,6 @@ class Runtime:
             self.store.trim_outputs(INSIGHT_KIND, insights_ms) + \
             self.store.trim_outputs(LEDGER_KIND, min(insights_ms, ledger_ms))
 
-    def reload_rules(self) -> bool:
-        """Pick up rules another process (the CLI) wrote to the store; True if any changed."""
-        version = self.store.rules_version()
-        if version == self._rules_version:
-            return False
-        self._rules_version = version
-        self.router.replace(rule for rule, _ in self.rules().values())
-        return True
-
     def self_datapoints(self) -> list[Datapoint]:
         """vigila's own health as metrics in `Vigila/{environment}` (for its alarms)."""
         now = self.clock.now()
@@ -410,7 +345,7 @@ class Runtime:
         self.metrics_engine.add(self.self_datapoints())
         self.metrics_engine.tick()
         self.alarms.tick()
-        self.reload_rules()
+        self.rules.reload()
 
     # -- alarms ---------------------------------------------------------------------------
 

@@ -91,7 +91,7 @@ def test_critical_insights_reach_the_configured_targets(tmp_path):
         (delivered,) = [json.loads(b) for b in receiver.bodies()]
         assert delivered["detail-type"] == "Critical Insight"
         assert delivered["detail"]["prediction_type"] == "connection_instability"
-        assert rt.rules()["critical-insights"][1] == "builtin"
+        assert rt.rules.all()["critical-insights"][1] == "builtin"
     finally:
         rt.stop()
         receiver.stop()

@@ -204,7 +204,7 @@ def test_a_running_server_picks_up_rules_added_by_the_cli(tmp_path, server):
     rule = tmp_path / "rule.json"
     rule.write_text('{"name": "cli-rule", "pattern": {"source": ["x"]}}')
     run("rules", "add", rule, "--data-dir", rt.config.data_dir)
-    assert rt.reload_rules()
+    assert rt.rules.reload()
     assert "cli-rule" in rt.router.rules
 
 

@@ -9,8 +9,9 @@ from tests.notify.support import insight_event
 from tests.receiver import Receiver
 from tests.support import T0, body, drain, make_config
 from vigila.clock import ManualClock
+from vigila.routing.catalog import RuleConflict
 from vigila.routing.model import EmailTarget, Rule
-from vigila.runtime import RuleConflict, Runtime
+from vigila.runtime import Runtime
 
 HOT = {"name": "hot", "namespace": "Fabric/dev", "metric_name": "Utilization",
        "dimensions": {"Cluster": "cluster-a"}, "statistic": "Maximum", "period": 60,
@@ -84,7 +85,7 @@ def test_a_critical_insight_goes_to_the_configured_channels(channels, receiver, 
     rt._publish_events([insight_event(9)])  # as the insight worker publishes it
     drain(rt)
     rt.dispatcher.run_once()
-    assert rt.rules()["critical-insights"][1] == "builtin"
+    assert rt.rules.all()["critical-insights"][1] == "builtin"
     (mail,) = mailserver.mail
     assert mail.message["X-Vigila-Dedup-Key"] == "mail/event-9"
     assert "latency_spike on cluster-a/node-17/mlx5_0/1" in mail.message["Subject"]
@@ -129,7 +130,7 @@ def test_a_rule_over_the_api_cannot_read_secrets(tmp_path):
             host="smtp.evil.example", sender="a@evil.example", to=["b@evil.example"],
             username="me", password_env="VIGILA_AI_API_KEY")])
         with pytest.raises(RuleConflict, match="cannot read a secret"):
-            rt.put_rule(rule)
-        assert "exfiltrate" not in rt.rules()
+            rt.rules.put(rule)
+        assert "exfiltrate" not in rt.rules.all()
     finally:
         rt.stop()

@@ -11,9 +11,10 @@ from fastapi.responses import Response
 from vigila.api.bodies import decode_body, named_body
 from vigila.api.deps import require, runtime
 from vigila.api.responses import ApiError, json_response
+from vigila.routing.catalog import RuleConflict
 from vigila.routing.model import Rule
 from vigila.rules import Pattern, PatternError
-from vigila.runtime import RuleConflict, Runtime
+from vigila.runtime import Runtime
 
 router = APIRouter(tags=["rules"])
 
@@ -37,13 +38,13 @@ def _check_pattern(pattern: dict[str, Any]) -> Pattern:
 @router.get("/v1/rules", summary="Every rule and where it comes from",
             dependencies=[Depends(require("read"))])
 def list_rules(rt: Runtime = Depends(runtime)) -> Response:
-    rules = rt.rules()
+    rules = rt.rules.all()
     return json_response({"items": [rule_view(r, o) for _, (r, o) in sorted(rules.items())]})
 
 
 @router.get("/v1/rules/{name}", summary="One rule", dependencies=[Depends(require("read"))])
 def get_rule(name: str, rt: Runtime = Depends(runtime)) -> Response:
-    found = rt.rules().get(name)
+    found = rt.rules.all().get(name)
     if found is None:
         raise ApiError(404, "not_found", f"no rule named {name!r}")
     return json_response(rule_view(*found))
@@ -51,10 +52,10 @@ def get_rule(name: str, rt: Runtime = Depends(runtime)) -> Response:
 
 async def _put(rule: Rule, rt: Runtime, *, create_only: bool) -> Response:
     _check_pattern(rule.pattern)
-    if create_only and rule.name in rt.rules():
+    if create_only and rule.name in rt.rules.all():
         raise ApiError(409, "conflict", f"a rule named {rule.name!r} exists; PUT replaces it")
     try:
-        outcome = rt.put_rule(rule)
+        outcome = rt.rules.put(rule)
     except RuleConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
     return json_response({"rule": rule_view(rule, "api"), "result": outcome},
@@ -81,7 +82,7 @@ async def replace_rule(name: str, request: Request, rt: Runtime = Depends(runtim
                dependencies=[Depends(require("admin"))])
 def delete_rule(name: str, rt: Runtime = Depends(runtime)) -> Response:
     try:
-        deleted = rt.delete_rule(name)
+        deleted = rt.rules.delete(name)
     except RuleConflict as exc:
         raise ApiError(409, "conflict", str(exc)) from None
     if not deleted:

@@ -21,9 +21,9 @@ from vigila.cli.common import (
     print_table,
     runtime_at,
 )
+from vigila.routing.catalog import RuleConflict
 from vigila.routing.model import Rule
 from vigila.rules import Pattern, PatternError
-from vigila.runtime import RuleConflict
 
 app = typer.Typer(help="EventBridge-pattern rules: test, list, add, remove.",
                   no_args_is_help=True)
@@ -63,7 +63,7 @@ def list_rules(data_dir: DataDir = None, profile: Profile = None, config: Config
                json: Json = False) -> None:
     """Every rule, with where it comes from (pack, config or api)."""
     with runtime_at(profile, config, data_dir) as rt:
-        rules = rt.rules()
+        rules = rt.rules.all()
     views = [rule_view(rule, origin) for _, (rule, origin) in sorted(rules.items())]
     if json:
         print_json(views)
@@ -86,7 +86,7 @@ def add(rule_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
         raise fail(f"invalid rule: {exc}", 2) from None
     with runtime_at(profile, config, data_dir) as rt:
         try:
-            outcome = rt.put_rule(rule)
+            outcome = rt.rules.put(rule)
         except RuleConflict as exc:
             raise fail(str(exc), 2) from None
     console.print(f"{outcome} rule {rule.name}")
@@ -98,7 +98,7 @@ def remove(name: str, data_dir: DataDir = None, profile: Profile = None,
     """Delete a rule created over the API or with `rules add`."""
     with runtime_at(profile, config, data_dir) as rt:
         try:
-            deleted = rt.delete_rule(name)
+            deleted = rt.rules.delete(name)
         except RuleConflict as exc:
             raise fail(str(exc), 2) from None
     if not deleted:
