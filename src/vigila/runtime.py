@@ -15,10 +15,9 @@ from pathlib import Path
 import msgspec
 from opentelemetry.sdk.trace.export import SpanExporter
 
-from vigila.alarms.errors import AlarmValidationError
+from vigila.alarms.catalog import AlarmCatalog
 from vigila.alarms.evaluator import AlarmEvaluator
-from vigila.alarms.selfmon import self_monitoring_alarms
-from vigila.alarms.service import AlarmDefinition, AlarmService, parse_alarm
+from vigila.alarms.service import AlarmService
 from vigila.clock import Clock, SystemClock
 from vigila.config.loader import ConfigError
 from vigila.config.schema import Config
@@ -109,7 +108,9 @@ class Runtime:
                            account=config.account,
                            late_data_delay=config.alerting.late_data_delay_seconds),
             lock=self.metrics_engine.lock, publish=self._publish_events, act=self._act)
-        self.alarms.load(self._alarm_definitions())
+        self.alarm_catalog = AlarmCatalog(
+            config, [(a, f"pack:{p.name}") for p in self.packs for a in p.alarms], self.store,
+            self.alarms, self.clock)
         self.insights = self._make_insight_worker()
         self.workers = self._make_workers()
         self._stop = threading.Event()
@@ -348,46 +349,6 @@ class Runtime:
         self.rules.reload()
 
     # -- alarms ---------------------------------------------------------------------------
-
-    def _alarm_definitions(self) -> list[tuple[AlarmDefinition, str]]:
-        found: list[tuple[AlarmDefinition, str]] = []
-        alerting = self.config.alerting
-        if alerting.self_monitoring:
-            metric, composite = self_monitoring_alarms(self.config.environment,
-                                                       alerting.self_monitoring_actions)
-            found += [(a, "builtin") for a in [*metric, *composite]]
-        for pack in self.packs:
-            found += [(a, f"pack:{pack.name}") for a in pack.alarms]
-        try:
-            found += [(parse_alarm(spec), "config") for spec in self.config.alarms]
-        except AlarmValidationError as exc:
-            raise ConfigError(f"invalid configuration: alarms: {exc}") from None
-        found += [(parse_alarm(msgspec.json.decode(spec)), "api")
-                  for spec in self.store.stored_alarms()]
-        for alarm, origin in found:
-            self.check_actions(alarm, origin)
-        return found
-
-    def check_actions(self, alarm: AlarmDefinition, origin: str = "api") -> None:
-        """Every action must name a target declared under `[targets]`."""
-        actions = {*alarm.alarm_actions, *alarm.ok_actions, *alarm.insufficient_data_actions}
-        unknown = sorted(actions - set(self.config.targets))
-        if unknown:
-            raise ConfigError(
-                f"alarm {alarm.name!r} ({origin}) names unknown action target(s) {unknown}; "
-                f"declared targets: {sorted(self.config.targets) or 'none'}")
-
-    def put_alarm(self, alarm: AlarmDefinition) -> str:
-        """Create or replace an API-managed alarm, persisted for restarts."""
-        self.check_actions(alarm)
-        outcome = self.alarms.put(alarm)
-        self.store.put_alarm(alarm.name, msgspec.json.encode(alarm),
-                             int(self.clock.now() * 1000))
-        return outcome
-
-    def delete_alarm(self, name: str) -> None:
-        self.alarms.delete(name)
-        self.store.delete_alarm(name)
 
     def _publish_events(self, events: list[dict]) -> None:
         """Internal events go through the same decoder as ingested ones, then the log."""

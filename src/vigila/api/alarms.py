@@ -98,7 +98,7 @@ async def put_alarm(name: str, request: Request, rt: Runtime = Depends(runtime))
     spec = await named_body(request, name, reason="invalid_alarm")
     try:
         alarm = parse_alarm(spec)
-        outcome = rt.put_alarm(alarm)
+        outcome = rt.alarm_catalog.put(alarm)
     except (AlarmValidationError, RuleSyntaxError, RuleLimitError, AlarmCycleError,
             ConfigError) as exc:
         raise ApiError(400, "invalid_alarm", str(exc)) from None
@@ -112,7 +112,7 @@ async def put_alarm(name: str, request: Request, rt: Runtime = Depends(runtime))
                dependencies=[Depends(require("admin"))])
 def delete_alarm(name: str, rt: Runtime = Depends(runtime)) -> Response:
     try:
-        rt.delete_alarm(name)
+        rt.alarm_catalog.delete(name)
     except KeyError:
         raise ApiError(404, "not_found", f"no alarm named {name!r}") from None
     except (AlarmConflict, AlarmInUseError) as exc:
