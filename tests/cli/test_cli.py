@@ -51,6 +51,14 @@ def test_config_show_prints_values_with_sources(tmp_path, monkeypatch):
     assert "log.synchronous" in run("config", "show").output
 
 
+def test_config_show_never_prints_the_llm_api_key(monkeypatch):
+    monkeypatch.setenv("VIGILA_AI_API_KEY", "sk-very-secret")
+    shown = run("config", "show", "--json").output
+    by_key = {r["key"]: r for r in json.loads(shown)}
+    assert by_key["ai.api_key"]["value"] == "(set)" and "sk-very-secret" not in shown
+    assert "sk-very-secret" not in run("config", "show").output
+
+
 def test_config_errors_exit_2_with_the_key(monkeypatch):
     monkeypatch.setenv("VIGILA_LOG_PARTITIONS", "-1")
     result = run("config", "show", ok=False)

@@ -62,6 +62,10 @@ def test_list_and_map_env_values():
     ({"VIGILA_NAME": "Bad Name!"}, "name = 'Bad Name!'"),
     ({"VIGILA_INGEST_MAX_BODY_BYTES": "10"}, "Expected `int` >= 1024"),
     ({"VIGILA_TRACING_SAMPLE_RATIO": "2"}, "tracing.sample_ratio"),
+    ({"VIGILA_AI_PROVIDER": "gpt"}, "allowed: anthropic, bedrock, none, openai"),
+    ({"VIGILA_AI_SAMPLE_RATE": "1.5"}, "ai.sample_rate = '1.5' (env VIGILA_AI_SAMPLE_RATE)"),
+    ({"VIGILA_AI_ENABLED": "perhaps"}, "ai.enabled = 'perhaps'"),
+    ({"VIGILA_AI_HOURLY_BUDGET_USD": "-1"}, "ai.hourly_budget_usd"),
 ])
 def test_bad_values_name_key_value_source_and_what_is_allowed(env, message):
     with pytest.raises(ConfigError) as info:
@@ -85,3 +89,12 @@ def test_bad_files(tmp_path):
 def test_unrelated_env_vars_are_ignored():
     assert load_effective(env={"VIGILA_URL": "http://x", "VIGILA_API_KEY": "k",
                                "PATH": "/bin"}).config.environment == "dev"
+
+
+def test_ai_settings_from_the_environment():
+    config = load_effective(env={"VIGILA_AI_PROVIDER": "openai", "VIGILA_AI_MODEL": "m",
+                                 "VIGILA_AI_BASE_URL": "http://127.0.0.1:8000/v1",
+                                 "VIGILA_AI_API_KEY": "sk-1", "VIGILA_AI_ENABLED": "false"})
+    ai = config.config.ai
+    assert (ai.provider, ai.model, ai.api_key, ai.enabled) == ("openai", "m", "sk-1", False)
+    assert config.sources["ai.api_key"] == "env VIGILA_AI_API_KEY"
