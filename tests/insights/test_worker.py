@@ -155,3 +155,25 @@ def test_a_broken_chain_still_ends_every_request_as_an_analyst_insight(tmp_path)
         assert all(i["fallback_reason"].startswith("internal_error") for i in insights)
     finally:
         rt.stop()
+
+
+def test_an_hourly_spend_over_the_alert_level_reaches_the_on_call_targets(tmp_path, llm,
+                                                                           receiver):
+    llm.script(*[Reply(body=chat(json.dumps(DRAFT), usage=(1000, 200))) for _ in range(50)])
+    rt = Runtime(make_config(
+        tmp_path, ai={"provider": "openai", "base_url": f"{llm.url}/v1", "model": MODEL,
+                      "llm_from_risk": 0, "prices": {MODEL: (1.0, 2.0)},
+                      "spend_alert_usd_per_hour": 0.001},
+        targets={"oncall": {"type": "webhook", "url": receiver.url}},
+        alerting={"critical_insight_targets": ["oncall"]}), clock=ManualClock(T0))
+    try:
+        feed(rt)
+        drain(rt)
+        rt.dispatcher.run_once()
+        alerts = [json.loads(b) for b in receiver.bodies()
+                  if json.loads(b)["detail-type"] == "LLM Spend Alert"]
+        assert len(alerts) == 1, "once per hour"
+        assert alerts[0]["detail"]["spend_usd"] >= 0.001
+        assert alerts[0]["detail"]["threshold_usd"] == 0.001
+    finally:
+        rt.stop()

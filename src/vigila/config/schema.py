@@ -110,7 +110,8 @@ class AlertingConfig(msgspec.Struct, forbid_unknown_fields=True):
     self_monitoring_actions: list[str] = msgspec.field(default_factory=list)
     """Targets (names under `[targets]`) the self-monitoring composites notify."""
     critical_insight_targets: list[str] = msgspec.field(default_factory=list)
-    """Targets that every `Critical Insight` goes to (the built-in `critical-insights` rule)."""
+    """Targets that every `Critical Insight` and `LLM Spend Alert` go to (the built-in
+    `critical-insights` rule)."""
 
 
 class AiConfig(msgspec.Struct, forbid_unknown_fields=True):

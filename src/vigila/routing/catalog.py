@@ -50,8 +50,10 @@ class RuleCatalog:
         if critical:
             found.setdefault(CRITICAL_INSIGHTS, (Rule(
                 name=CRITICAL_INSIGHTS,
-                description="Critical insights to the targets of alerting.critical_insight_targets",
-                pattern={"source": ["vigila.insights"], "detail-type": ["Critical Insight"]},
+                description="Critical insights and LLM spend alerts to the targets of "
+                            "alerting.critical_insight_targets",
+                pattern={"source": ["vigila.insights"],
+                         "detail-type": ["Critical Insight", "LLM Spend Alert"]},
                 targets=[self._config.targets[name] for name in critical]), "builtin"))
         for stored in self._store.stored_rules():
             found.setdefault(stored.name, (_rule_decoder.decode(stored.spec), "api"))
