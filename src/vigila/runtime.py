@@ -5,10 +5,12 @@ It is the only place that picks adapters; the core modules never import one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -80,6 +82,7 @@ class Runtime:
         self.tracer = tracer(self.tracer_provider)
         self._heads = [state.next for state in self.log.states()]
         self._heads_lock = threading.Lock()
+        self._ingesting = 0
         self.writer = LogWriter(self.log, max_events=config.log.append_batch_max,
                                 on_commit=self._committed)
         self.router = Router(region=config.region, account=config.account)
@@ -132,7 +135,9 @@ class Runtime:
                 tracer=self.tracer, on_append=self._committed, router=self.router,
                 metrics=self._extractor, on_metrics=self.metrics_engine.add)
             owned = range(index, self.log.partitions, count)
-            workers.append(RunnerThread(runner, owned, self.config.pipeline.idle_wait_seconds))
+            workers.append(RunnerThread(runner, owned, self.config.pipeline.idle_wait_seconds,
+                                        yield_to=self._ingest_first
+                                        if self.config.pipeline.yield_to_ingest else None))
         return workers
 
     def _make_insight_worker(self) -> InsightWorker:
@@ -206,6 +211,21 @@ class Runtime:
         self.store.close()
 
     # -- flow figures -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def ingesting(self) -> Iterator[None]:
+        """Mark a request being ingested (the pipeline yields to it; see `RunnerThread`)."""
+        with self._heads_lock:
+            self._ingesting += 1
+        try:
+            yield
+        finally:
+            with self._heads_lock:
+                self._ingesting -= 1
+
+    def _ingest_first(self) -> bool:
+        return self._ingesting > 0 and \
+            self.total_lag() < self.config.log.max_lag_records // 2
 
     def _committed(self, results: list[AppendResult]) -> None:
         with self._heads_lock:

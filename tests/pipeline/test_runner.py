@@ -129,3 +129,34 @@ def test_seek_by_time_replays_the_tail(parts):
     runner.seek({p: log.offset_at(p, ms) for p in range(2)})
     runner.run_until_idle()
     assert doubler.seen == 8 + 4
+
+
+def test_a_runner_thread_yielding_to_ingest_takes_short_passes(parts):
+    from vigila.pipeline.runner import YIELD_BATCH, RunnerThread
+
+    clock, log, store, service = parts
+    ingest(service, log, store, [plain_event(i) for i in range(4 * YIELD_BATCH)])
+    runner = PipelineRunner(log, store, [Doubler()], DetailSchemas(), clock, batch_size=5000)
+    busy = [True]
+    thread = RunnerThread(runner, [0, 1], idle_wait=0.01, yield_to=lambda: busy[0])
+    assert thread._pass() <= 2 * YIELD_BATCH, "one short batch per partition"
+    busy[0] = False
+    thread._pass()
+    assert store.count_events() == 4 * YIELD_BATCH, "and everything once not yielding"
+
+
+def test_the_runtime_yields_only_while_ingesting_with_a_small_backlog(tmp_path):
+    from tests.support import make_config
+    from vigila.runtime import Runtime
+
+    rt = Runtime(make_config(tmp_path, **{"log.max_lag_records": 10}), clock=ManualClock(T0))
+    try:
+        assert not rt._ingest_first()
+        with rt.ingesting():
+            assert rt._ingest_first()
+            rt.ingest.ingest(body([plain_event(i) for i in range(6)]), rt.append,
+                             rt.store.add_dead_letters)
+            assert not rt._ingest_first(), "a backlog of half the bound: process at full pace"
+        assert not rt._ingest_first()
+    finally:
+        rt.stop()

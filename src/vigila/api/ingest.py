@@ -107,7 +107,7 @@ async def _ingest(request: Request, rt: Runtime,
                   prepare: Callable[[bytes, str | None, str | None], Prepared]) -> Response:
     started = time.perf_counter()
     metrics = rt.metrics
-    with rt.tracer.start_as_current_span("ingest") as span:
+    with rt.ingesting(), rt.tracer.start_as_current_span("ingest") as span:
         try:
             if rt.total_lag() > rt.config.log.max_lag_records:
                 raise Backpressure("the pipeline is behind; retry later", rt.retry_after())

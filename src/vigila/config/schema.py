@@ -60,6 +60,9 @@ class PipelineConfig(msgspec.Struct, forbid_unknown_fields=True):
     """Pipeline worker threads (partitions are shared among them)."""
     idle_wait_seconds: Annotated[float, Meta(gt=0, le=60)] = 0.5
     """Longest sleep of an idle worker when no append wakes it."""
+    yield_to_ingest: bool = True
+    """While requests are being ingested and the backlog is under half of
+    `log.max_lag_records`, process in short passes with pauses, so acceptance comes first."""
 
 
 class AuthConfig(msgspec.Struct, forbid_unknown_fields=True):

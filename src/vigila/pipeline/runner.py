@@ -10,6 +10,7 @@ traceback, and the partition moves on.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Sequence
@@ -89,11 +90,13 @@ class PipelineRunner:
         self._seeks: dict[int, int] = {}
         self._seek_lock = threading.Lock()
 
-    def run_once(self, partition: int) -> int:
-        """Process one batch of `partition`; returns how many records it held."""
+    def run_once(self, partition: int, limit: int | None = None) -> int:
+        """Process one batch of `partition` (at most `limit` records, default the batch
+        size); returns how many records it held."""
         self._apply_seeks()
         started = self._clock.now()
-        records = self._log.read(partition, self.positions[partition], self._batch_size)
+        records = self._log.read(partition, self.positions[partition],
+                                 min(limit or self._batch_size, self._batch_size))
         if not records:
             return 0
         with self._tracer.start_as_current_span("process") as span:
@@ -230,12 +233,33 @@ def _summary(exc: BaseException) -> str:
     return "".join(lines[-TRACE_LINES:]).strip()
 
 
-class RunnerThread(Worker):
-    """Runs a `PipelineRunner` over its partitions in a background thread, woken by appends."""
+YIELD_BATCH = 50
+"""Records per partition per pass while the runner yields to ingest."""
+YIELD_SECONDS = 0.05
+"""Pause after such a pass: request threads get the interpreter meanwhile."""
 
-    def __init__(self, runner: PipelineRunner, partitions: Sequence[int],
-                 idle_wait: float) -> None:
+
+class RunnerThread(Worker):
+    """Runs a `PipelineRunner` over its partitions in a background thread, woken by appends.
+
+    While `yield_to()` is true (clients are sending and the backlog is small), each pass
+    is short and followed by a pause: in one process, the pipeline and the request
+    threads share one interpreter, and accepting events comes first. The durable log
+    holds what waits; `yield_to` turns false as the backlog grows, well before ingest
+    would be refused for it.
+    """
+
+    def __init__(self, runner: PipelineRunner, partitions: Sequence[int], idle_wait: float,
+                 yield_to: Callable[[], bool] | None = None) -> None:
         self.runner = runner
         self.partitions = list(partitions)
-        super().__init__(f"pipeline-{runner.group}",
-                         lambda: sum(runner.run_once(p) for p in self.partitions), idle_wait)
+        self._yield_to = yield_to
+        super().__init__(f"pipeline-{runner.group}", self._pass, idle_wait)
+
+    def _pass(self) -> int:
+        if self._yield_to is not None and self._yield_to():
+            done = sum(self.runner.run_once(p, YIELD_BATCH) for p in self.partitions)
+            if done:
+                time.sleep(YIELD_SECONDS)
+            return done
+        return sum(self.runner.run_once(p) for p in self.partitions)
