@@ -82,3 +82,27 @@ def test_pattern_test_endpoint(api):
     assert no["match"] is False and "detail.n" in no["reason"]
     bad = client.post("/v1/rules/test", json={"pattern": {"a": 1}, "event": event})
     assert bad.status_code == 400 and bad.json()["error"]["reason"] == "invalid_pattern"
+
+
+def test_rules_show_no_header_values_and_no_webhook_tokens(tmp_path, clock):
+    secret_hook = {"type": "webhook", "url": "https://hooks.slack.com/services/T0/B0/SECRET",
+                   "headers": {"authorization": "Bearer TOKEN"}}
+    rt = Runtime(make_config(tmp_path, targets={"oncall": secret_hook},
+                             alerting={"critical_insight_targets": ["oncall"]}), clock=clock)
+    try:
+        with TestClient(create_app(rt)) as client:
+            shown = client.get("/v1/rules").text + client.get(
+                "/v1/rules/critical-insights").text
+        assert "SECRET" not in shown and "TOKEN" not in shown
+        assert "hooks.slack.com" in shown and "(redacted)" in shown
+    finally:
+        rt.stop()
+
+
+def test_a_rule_over_the_api_cannot_write_files_on_the_server(api, tmp_path):
+    client, _ = api
+    rule = {**RULE, "targets": [{"type": "file", "path": str(tmp_path / ".ssh/authorized_keys"),
+                                 "input": "ssh-ed25519 AAAA attacker"}]}
+    response = client.post("/v1/rules", json=rule)
+    assert response.status_code == 409 and "cannot write files" in response.text
+    assert not (tmp_path / ".ssh").exists()

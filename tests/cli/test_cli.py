@@ -331,3 +331,12 @@ def test_follow_cursor_pages_through_bursts_and_same_millisecond_records():
     stored.append(OutputRecord("insight", "late", "e", stored[-1].time_ms, b"{}"))
     assert [r.key for r in cursor.newer(fetch, page)] == ["late"]
     assert list(cursor.newer(fetch, page)) == []
+
+
+def test_config_show_hides_header_values_and_webhook_tokens(tmp_path):
+    config = tmp_path / "vigila.toml"
+    config.write_text('[targets.oncall]\ntype = "webhook"\n'
+                      'url = "https://hooks.slack.com/services/T0/B0/SECRET"\n'
+                      'headers = { authorization = "Bearer TOKEN" }\n')
+    shown = run("config", "show", "--config", config, "--json").output
+    assert "SECRET" not in shown and "TOKEN" not in shown and "hooks.slack.com" in shown

@@ -236,3 +236,37 @@ def test_a_group_has_one_notification_in_flight_so_order_holds(store, clock, dow
         assert [m["status"] for m in messages(back)] == ["firing", "resolved"]
     finally:
         back.stop()
+
+
+def test_alerts_held_through_an_outage_longer_than_the_resolve_timeout_are_sent(
+        store, clock):
+    receiver = Receiver()
+    url = receiver.url
+    target = am_target(url, resolve_timeout_seconds=120)
+    d = make_dispatcher(store, clock)
+    route(store, target, insight_event(1, entity="port-1"), at=T0)
+    advance(clock, d, 30)
+    receiver.stop()
+    route(store, target, insight_event(2, entity="port-2", at=clock.now()), at=clock.now())
+    advance(clock, d, 600)  # ten minutes down, far past the resolve timeout
+    back = Receiver(port=int(url.rsplit(":", 1)[1]))
+    try:
+        advance(clock, d, 120)
+        assert "port-2" in {e for m in messages(back) for e in entities(m)}
+    finally:
+        back.stop()
+
+
+def test_line_breaks_in_event_text_never_reach_a_grouped_message_header(store, clock,
+                                                                        mailserver):
+    from tests.notify.test_email import mail_target
+
+    target = mail_target(mailserver, group=Grouping(by=["source"]))
+    evil = [insight_event(i, entity=f"port-{i}") for i in range(2)]
+    for event in evil:
+        event["source"] = "vigila.insights\r\nBcc: victim@example.com"
+    route(store, target, *evil, at=T0)
+    d = make_dispatcher(store, clock)
+    advance(clock, d, 60)
+    (mail,) = mailserver.mail
+    assert "\n" not in mail.message["Subject"] and mail.message["Bcc"] is None

@@ -172,3 +172,34 @@ def test_a_target_that_is_back_gets_its_backlog_at_once(store, receiver):
         assert store.outbox_counts() == {"delivered": 4}
     finally:
         back.stop()
+
+
+def test_a_row_whose_target_no_longer_reads_is_dead_lettered_and_the_rest_delivered(
+        store, receiver):
+    clock = ManualClock(T0)
+    good = enqueue(store, WebhookTarget(url=receiver.url + "/hook"), 2)
+    bad = OutboxEntry(key="r/1/x", rule="r", target=b'{"type": "carrier-pigeon"}',
+                      event_id="x", payload=b"{}", hops=0, created_ms=int(T0 * 1000),
+                      due_ms=int(T0 * 1000))
+    store.enqueue_outbox([bad])
+    dispatcher(store, clock).run_once()
+    assert len(receiver.bodies()) == len(good)
+    (letter,) = store.dead_letters().items
+    assert letter.stage == "route:r" and "no longer reads as a valid target" in letter.reason
+    assert store.outbox_counts() == {"delivered": 2, "dead": 1}
+
+
+def test_failure_reasons_name_the_host_not_the_token_in_the_url(store):
+    clock = ManualClock(T0)
+    enqueue(store, WebhookTarget(url="http://127.0.0.1:9/services/T0/B0/SLACKSECRET",
+                                 timeout_seconds=0.2, retry_for_seconds=0))
+    dispatcher(store, clock).run_once()
+    (letter,) = store.dead_letters().items
+    assert "127.0.0.1:9" in letter.reason and "SLACKSECRET" not in letter.reason
+
+
+def test_an_event_id_ending_in_a_newline_gets_a_hashed_dedup_key():
+    from vigila.routing.outbox import dedup_key
+
+    assert dedup_key("chan/evil\n").startswith("sha256:")
+    assert dedup_key("chan/fine") == "chan/fine"

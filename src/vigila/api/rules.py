@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from vigila.api.bodies import decode_body, named_body
 from vigila.api.deps import require, runtime
 from vigila.api.responses import ApiError, json_response
+from vigila.config.redact import redact
 from vigila.routing.catalog import RuleConflict
 from vigila.routing.model import Rule
 from vigila.rules import Pattern, PatternError
@@ -25,7 +26,8 @@ class PatternTest(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def rule_view(rule: Rule, origin: str) -> dict[str, Any]:
-    return {**msgspec.to_builtins(rule), "origin": origin}
+    """A rule as the API shows it: header values and webhook paths (tokens) hidden."""
+    return {**redact(msgspec.to_builtins(rule)), "origin": origin}
 
 
 def _check_pattern(pattern: dict[str, Any]) -> Pattern:

@@ -8,10 +8,9 @@ import msgspec
 import typer
 
 from vigila.cli.common import ConfigFile, DataDir, Json, Profile, print_json, print_table, settings
+from vigila.config.redact import redact
 
 app = typer.Typer(help="Inspect the configuration.", no_args_is_help=True)
-SECRETS = frozenset({"ai.api_key"})
-"""Keys whose values are shown only as set or unset."""
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -29,10 +28,11 @@ def show(profile: Profile = None, config: ConfigFile = None, data_dir: DataDir =
     """Print every setting, its value and its source."""
     effective = settings(profile, config, data_dir)
     cfg = effective.config
-    values = _flatten(msgspec.to_builtins(cfg))
+    builtins = msgspec.to_builtins(cfg)
+    api_key_set = bool(cfg.ai.api_key)
+    values = _flatten(redact(builtins))
     values["resource_name"] = cfg.resource_name
-    for key in SECRETS & values.keys():
-        values[key] = "(set)" if values[key] else None
+    values["ai.api_key"] = "(set)" if api_key_set else None
     rows = []
     for key in sorted(values):
         source = "derived" if key == "resource_name" else effective.sources.get(key, "default")

@@ -61,7 +61,7 @@ def alert_from_event(event: Any, *, now_ms: int, labels: dict[str, str] | None =
     if not isinstance(event, dict):
         event = {"detail": event}
     detail = event.get("detail")
-    source, detail_type = _text(event.get("source")), _text(event.get("detail-type"))
+    source, detail_type = _label(event.get("source")), _label(event.get("detail-type"))
     base = {"source": source, "detail_type": detail_type}
     if source == "vigila.insights" and isinstance(detail, dict):
         kind, found, notes, ends = "insight", *_insight(detail), None

@@ -27,6 +27,7 @@ False
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Protocol
@@ -40,6 +41,7 @@ from vigila.routing.outbox import OutboxEntry
 
 NOTIFY_RULE = "notify:"
 """Prefix of the `rule` of an outbox row that is a group's notification."""
+log = logging.getLogger("vigila")
 _target_decoder = msgspec.json.Decoder(NotifyTarget)
 
 
@@ -112,8 +114,12 @@ def plan_flush(group: GroupState, alerts: list[Alert], grouping: Grouping,
     """Decide a due group: send or not, which alerts leave, whether the group stays.
 
     Updates `group` in place: its next look and, when it sends, its notification log."""
+    # An alert expires (resolves by timeout) only once it was notified: one that waited
+    # through an outage of its channel is still sent when the channel is back.
+    notified = set(group.notified_firing)
     expired = {a.fingerprint for a in alerts
-               if not a.resolved and a.expires_ms is not None and a.expires_ms <= now_ms}
+               if not a.resolved and a.expires_ms is not None and a.expires_ms <= now_ms
+               and a.fingerprint in notified}
     live = [a for a in alerts if a.fingerprint not in expired]
     firing = [a for a in live if not a.resolved]
     resolved = [a for a in live if a.resolved]
@@ -178,7 +184,13 @@ class GroupStage:
         due = self._store.notify_due(now_ms, self._batch)
         for group in due:
             alerts = self._store.notify_alerts(group.channel, group.id)
-            grouping = _target_decoder.decode(group.target).group or Grouping()
+            try:
+                grouping = _target_decoder.decode(group.target).group or Grouping()
+            except (msgspec.ValidationError, msgspec.DecodeError) as exc:  # poisoned group
+                log.error("dropping notification group %s of %s: its channel no longer "
+                          "reads as valid: %s", group.key, group.channel, exc)
+                self._store.notify_flush(group, keep=False, drop=[], entry=None)
+                continue
             plan = plan_flush(group, alerts, grouping, now_ms)
             entry = None
             if plan.notification is not None:

@@ -13,7 +13,7 @@ import msgspec
 
 from vigila.clock import Clock
 from vigila.config.schema import Config
-from vigila.routing.model import Rule
+from vigila.routing.model import FileTarget, Rule
 from vigila.routing.router import Router
 from vigila.store.base import Store, StoredRule
 
@@ -69,6 +69,9 @@ class RuleCatalog:
             raise RuleConflict(f"rule {rule.name!r}: a rule over the API cannot read a secret "
                                "(password_env); declare the channel under [targets] in the "
                                "configuration file")
+        if any(isinstance(target, FileTarget) for target in rule.targets):
+            raise RuleConflict(f"rule {rule.name!r}: a rule over the API cannot write files "
+                               "on the server; declare file targets in the configuration file")
         current = self.all()
         self._check_managed(rule.name, current, "changed")
         rules = {name: r for name, (r, _) in current.items()}

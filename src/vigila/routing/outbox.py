@@ -11,6 +11,7 @@ the order they were queued: a channel that comes back gets its backlog promptly.
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import re
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from vigila.routing.model import Target
 from vigila.store.base import DeadLetter
 from vigila.worker import Worker
 
+log = logging.getLogger("vigila")
 _target_decoder = msgspec.json.Decoder(Target)
 _HEADER_SAFE = re.compile(r"^[\x21-\x7e]{1,512}$")
 
@@ -80,7 +82,7 @@ answered) and, when delivered, the seconds since the row was queued."""
 def dedup_key(key: str) -> str:
     """`key` as a header value receivers can dedup on: itself when it is printable ASCII
     (event ids are), else its SHA-256 (an event id with spaces, CR/LF or non-ASCII)."""
-    if _HEADER_SAFE.match(key):
+    if _HEADER_SAFE.fullmatch(key):
         return key
     return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
@@ -95,7 +97,7 @@ class Backoff(msgspec.Struct, frozen=True):
     max_seconds: float = 60.0
 
     def delay(self, attempts: int, rng: random.Random) -> float:
-        """Full jitter over an exponential ceiling (AWS's recommendation)."""
+        """Equal jitter: a random delay between half and all of an exponential ceiling."""
         ceiling = min(self.max_seconds, self.base_seconds * 2 ** min(attempts, 30))
         return rng.uniform(ceiling / 2, ceiling)
 
@@ -124,10 +126,22 @@ class Dispatcher:
         """Flush due groups, then try every due entry once; returns how many groups were
         flushed plus how many entries were delivered or settled."""
         now_ms = int(self._clock.now() * 1000)
-        done = self._flush(now_ms) if self._flush else 0
+        done = 0
+        if self._flush:
+            try:
+                done = self._flush(now_ms)
+            except Exception:  # grouping must not stop the deliveries below
+                log.exception("flushing notification groups failed")
         down: dict[bytes, DeliveryError] = {}  # one failure per target per pass is enough
         for entry in self._store.due_outbox(now_ms, self._batch):
-            target = entry.target_spec()
+            try:
+                target = entry.target_spec()
+            except (msgspec.ValidationError, msgspec.DecodeError) as exc:  # poisoned row
+                self._store.outbox_dead(entry.key, DeadLetter(
+                    stage=f"route:{entry.rule}", reason=f"rule {entry.rule}: its target no "
+                    f"longer reads as a valid target: {exc}", raw=entry.payload,
+                    raw_size=len(entry.payload), at_ms=now_ms, event_id=entry.event_id))
+                continue
             if entry.target in down:
                 self._failed(entry, target, down[entry.target], now_ms)
                 continue

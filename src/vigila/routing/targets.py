@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import msgspec
 
+from vigila.config.redact import safe_url
 from vigila.log.base import AppendResult, LogEntry
 from vigila.routing.model import (
     BusTarget,
@@ -112,13 +113,14 @@ def post(http: httpx.Client, url: str, body: bytes, headers: dict[str, str],
     try:
         response = http.post(url, content=body, headers=headers, timeout=timeout)
     except httpx.HTTPError as exc:
-        raise DeliveryError(f"{url}: {type(exc).__name__}: {exc}") from None
+        raise DeliveryError(f"{safe_url(url)}: {type(exc).__name__}") from None
     if response.status_code < 300:
         return
     retry_after = _retry_after(response.headers.get("retry-after"))
     permanent = 400 <= response.status_code < 500 and \
         response.status_code not in _RETRYABLE_4XX
-    raise DeliveryError(f"{url}: HTTP {response.status_code}", retry_after=retry_after,
+    raise DeliveryError(f"{safe_url(url)}: HTTP {response.status_code}",
+                        retry_after=retry_after,
                         permanent=permanent)
 
 
