@@ -75,3 +75,25 @@ def test_unknown_scope_is_refused(secured):
     _, _, rt = secured
     with pytest.raises(ValueError, match="unknown scope"):
         create_key(rt.store, "x", ["root"], 0)
+
+
+def test_a_revoked_key_ends_an_open_stream(tmp_path, clock, monkeypatch):
+    import httpx
+
+    from tests.server import InThread
+
+    monkeypatch.setattr("vigila.api.sse.RECHECK_SECONDS", 0.5)
+    rt = Runtime(make_config(tmp_path, profile="staging"), clock=clock)
+    rt.start(pipeline=False)
+    key = create_key(rt.store, "watcher", ["read"], 0)
+    server = InThread(create_app(rt))
+    try:
+        with httpx.stream("GET", f"{server.url}/v1/insights/stream", headers={
+                **auth(key), "last-event-id": "9" * 5000}, timeout=20) as response:
+            assert response.status_code == 200, "an absurd Last-Event-ID is ignored"
+            rt.store.revoke_api_key("watcher", 1)
+            lines = list(response.iter_lines())  # returns only when the server ends it
+        assert lines[0].startswith("retry:")
+    finally:
+        server.stop()
+        rt.stop()

@@ -174,3 +174,13 @@ def test_the_alarm_stream_sends_the_list_and_each_change(served: tuple[Runtime, 
     states = {a["name"]: a["state"] for a in first["items"]}
     assert states[name] == "INSUFFICIENT_DATA"
     assert {a["name"]: a["state"] for a in second["items"]}[name] == "ALARM"
+
+
+def test_top_refuses_naive_times_and_spans_over_15_days(client: TestClient) -> None:
+    base = {"namespace": "Fabric/dev", "name": "AnomalyScore", "by": "StreamId",
+            "dimension": "StreamId=*"}
+    naive = client.get("/v1/metrics/top", params={**base, "start": "2026-11-23T10:00:00"})
+    assert naive.status_code == 400 and "timezone" in naive.text
+    long = client.get("/v1/metrics/top", params={**base, "start": "1970-01-01T00:27:33Z",
+                                                  "end": "2026-11-23T10:00:00Z"})
+    assert long.status_code == 400 and "15 days" in long.text

@@ -261,3 +261,18 @@ def test_config_is_validated(field, value):
     with pytest.raises(MetricValidationError) as err:
         RollupConfig(**{field: value})
     assert err.value.field == field
+
+
+def test_a_query_from_long_before_retention_still_finds_what_is_kept():
+    from vigila.clock import ManualClock
+    from vigila.metrics.datapoint import Datapoint
+    from vigila.metrics.rollup import RollupAggregator
+
+    clock = ManualClock(1_790_000_000.0)
+    agg = RollupAggregator(clock)
+    agg.add(Datapoint("N", "m", {}, clock.now() - 5, 1.0))
+    clock.advance(400)
+    agg.tick()
+    # From 1653 (year 1970) in 95-day periods: only the periods within retention are read.
+    points = agg.query("N", "m", {}, 1653.0, clock.now(), 8_190_000, "Sum")
+    assert [v for _, v in points] == [1.0]

@@ -15,6 +15,7 @@ from fastapi.responses import Response, StreamingResponse
 from vigila.api.deps import require, runtime
 from vigila.api.responses import ApiError, json_encode, json_response
 from vigila.api.sse import polled_stream, sse_event
+from vigila.api.timerange import MAX_SPAN_SECONDS, time_range
 from vigila.packs.widgets import Dashboard
 from vigila.runtime import Runtime
 from vigila.telemetry.dashboard import SYSTEM_DASHBOARD
@@ -22,7 +23,6 @@ from vigila.web.widgetdata import Frame, choose_period, dashboard_data
 
 router = APIRouter(tags=["dashboards"], dependencies=[Depends(require("read"))])
 SYSTEM = "system"
-MAX_WINDOW_SECONDS = 15 * 86_400
 
 
 def dashboards(rt: Runtime) -> dict[str, tuple[Dashboard, str]]:
@@ -71,10 +71,7 @@ def get_data(
 ) -> Response:
     board = _find(rt, name)
     now = rt.clock.now()
-    end_s = _seconds(end, "end") if end else now
-    start_s = _seconds(start, "start") if start else end_s - 3600
-    if not 0 < end_s - start_s <= MAX_WINDOW_SECONDS:
-        raise ApiError(400, "bad_range", "`end` must be after `start`, by at most 15 days")
+    start_s, end_s = time_range(start, end, now)
     period = choose_period(start_s, end_s, now, rt.config.metrics)
     return json_response(dashboard_data(rt.metrics_engine, board,
                                         Frame(start_s, end_s, period, start_s)))
@@ -83,7 +80,7 @@ def get_data(
 @router.get("/v1/dashboards/{name}/stream", summary="A dashboard's data, live (server-sent)")
 async def stream(
     request: Request, name: str,
-    window: int = Query(900, ge=60, le=MAX_WINDOW_SECONDS,
+    window: int = Query(900, ge=60, le=MAX_SPAN_SECONDS,
                         description="Seconds up to now that the dashboard shows"),
     rt: Runtime = Depends(runtime),
 ) -> StreamingResponse:
@@ -106,8 +103,3 @@ async def stream(
     period = choose_period(0, window, window, rt.config.metrics)
     return polled_stream(request, poll, interval=min(15.0, max(2.0, period / 5)))
 
-
-def _seconds(value: datetime, field: str) -> float:
-    if value.tzinfo is None:
-        raise ApiError(400, "bad_time", f"`{field}` needs a timezone, e.g. Z")
-    return value.timestamp()

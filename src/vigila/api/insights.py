@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 
 import msgspec
@@ -56,12 +57,13 @@ async def stream(request: Request, min_risk: int | None = Query(None, ge=0, le=1
     every 15 s keeps proxies from closing the connection. Reconnect with
     `Last-Event-ID` (the stored time in ms) to resume without gaps."""
     last = request.headers.get("last-event-id", "")
-    cursor = Cursor(int(last) if last.isdigit() else int(rt.clock.now() * 1000), None)
+    resume = last.isdigit() and len(last) <= 15  # a time in ms, not a 5,000-digit number
+    cursor = Cursor(int(last) if resume else int(rt.clock.now() * 1000), None)
 
-    def poll() -> list[bytes]:
-        records = cursor.newer(lambda since_ms: find_insights(
+    def poll() -> list[bytes]:  # one page a poll: a resume from long ago streams in steps
+        records = itertools.islice(cursor.newer(lambda since_ms: find_insights(
             rt, limit=STREAM_PAGE, since_ms=since_ms, min_risk=min_risk, oldest_first=True),
-            STREAM_PAGE)
+            STREAM_PAGE), STREAM_PAGE)
         return [sse_event("insight", record.data, str(record.time_ms)) for record in records]
 
     return polled_stream(request, poll, STREAM_POLL_SECONDS)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from vigila.api.deps import require, runtime
 from vigila.api.metrics import parse_dimensions
 from vigila.api.responses import ApiError, json_response
+from vigila.api.timerange import time_range
 from vigila.metrics.errors import MetricValidationError
 from vigila.metrics.top import REDUCERS, top
 from vigila.runtime import Runtime
@@ -32,8 +33,7 @@ def top_series(
     limit: int = Query(10, ge=1, le=1000),
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    end_s = end.timestamp() if end else rt.clock.now()
-    start_s = start.timestamp() if start else end_s - 3600
+    start_s, end_s = time_range(start, end, rt.clock.now())
     try:
         ranked = top(rt.metrics_engine, namespace, name, parse_dimensions(dimension), by,
                      statistic, start_s, end_s, period, reduce, limit)

@@ -19,6 +19,8 @@ from vigila.metrics.errors import MetricValidationError
 from vigila.metrics.export import RollupStore
 from vigila.metrics.rollup import RESOLUTIONS, RollupAggregator, RollupConfig, RollupStats
 
+SERIES_INDEX_SECONDS = 1.0
+
 
 class PersistentRollupStore(RollupStore, Protocol):
     """A `RollupStore` that can also forget old buckets."""
@@ -38,6 +40,8 @@ class MetricsEngine:
         """Held while the aggregator is read or changed (alarms evaluate under it)."""
         self.aggregator = RollupAggregator(clock, self._config)
         self.rejected = 0
+        self._index: dict[tuple[str, str], list[tuple[tuple[str, str], ...]]] | None = None
+        self._index_at = 0.0
 
     def add(self, points: Iterable[Datapoint]) -> None:
         with self.lock:
@@ -76,6 +80,18 @@ class MetricsEngine:
     def series(self) -> list[SeriesKey]:
         with self.lock:
             return sorted(self.aggregator.series_keys())
+
+    def series_of(self, namespace: str, name: str) -> list[tuple[tuple[str, str], ...]]:
+        """The dimensions of every series of one metric, sorted. Read from an index rebuilt
+        at most every `SERIES_INDEX_SECONDS`, so that many widgets and open dashboards do
+        not each sort every series under the lock."""
+        now = self._clock.now()
+        if self._index is None or not 0 <= now - self._index_at < SERIES_INDEX_SECONDS:
+            index: dict[tuple[str, str], list[tuple[tuple[str, str], ...]]] = {}
+            for ns, n, dims in self.series():
+                index.setdefault((ns, n), []).append(dims)
+            self._index, self._index_at = index, now
+        return self._index.get((namespace, name), [])
 
     def stats(self) -> RollupStats:
         with self.lock:

@@ -246,6 +246,9 @@ class RollupAggregator:
             raise MetricValidationError("period", period, "a multiple of 10 seconds")
         now = self._clock.now()
         retention = self._config.retention
+        oldest = now - max(retention)
+        if start < oldest:  # nothing older is kept: skip whole periods, keeping the grid
+            start += math.floor((oldest - start) / period) * period
         base = next(
             (lvl for lvl, res in enumerate(RESOLUTIONS) if start + res > now - retention[lvl]),
             len(RESOLUTIONS) - 1,

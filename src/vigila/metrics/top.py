@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Literal, Protocol, get_args
 
-from vigila.metrics.datapoint import SeriesKey
 from vigila.metrics.errors import MetricValidationError
 from vigila.metrics.statistics import parse_statistic
 
@@ -36,7 +35,7 @@ Points = list[tuple[float, float]]
 class SeriesSource(Protocol):
     """What ranking reads: the series kept and their statistics (a `MetricsEngine`)."""
 
-    def series(self) -> list[SeriesKey]: ...
+    def series_of(self, namespace: str, name: str) -> list[tuple[tuple[str, str], ...]]: ...
 
     def query(self, namespace: str, name: str, dimensions: dict[str, str], start: float,
               end: float, period: int, statistic: str) -> Points: ...
@@ -52,8 +51,7 @@ def matches(dimensions: tuple[tuple[str, str], ...], pattern: dict[str, str]) ->
 def select(source: SeriesSource, namespace: str, name: str,
            pattern: dict[str, str]) -> list[dict[str, str]]:
     """The dimensions of every series of the metric that `pattern` matches, sorted."""
-    return [dict(dims) for ns, n, dims in source.series()
-            if ns == namespace and n == name and matches(dims, pattern)]
+    return [dict(dims) for dims in source.series_of(namespace, name) if matches(dims, pattern)]
 
 
 def reduce_points(points: Points, how: str) -> float | None:

@@ -11,9 +11,8 @@ SYSTEM_DASHBOARD = Dashboard(
     description="Ingest rate and rejects, how far the pipeline is behind, dead letters "
                 "and failed notifications.",
     widgets=[
-        SingleValue(id="ingest-rate", title="Mean ingest rate", width=2, unit="events/s",
-                    query=Query(name="IngestAccepted", statistic="Sum", per_second=True),
-                    reduce="mean"),
+        SingleValue(id="ingest-rate", title="Events accepted in range", width=2,
+                    query=Query(name="IngestAccepted", statistic="Sum"), reduce="sum"),
         SingleValue(id="rejected", title="Rejected in range", width=2,
                     query=Query(name="IngestRejected", statistic="Sum"), reduce="sum",
                     thresholds=[Threshold(at=1, level="warn")]),
