@@ -43,3 +43,24 @@ def test_the_page_asks_for_a_key_and_sends_it(page: Page, guarded: tuple[Server,
     page.reload()
     expect(page.locator("h1")).to_have_text("System health")
     expect(dialog).to_be_hidden()
+
+
+def test_a_dismissed_key_dialog_can_be_opened_again(page: Page,
+                                                    guarded: tuple[Server, str]) -> None:
+    server, token = guarded
+    page.goto(f"{server.url}/#/system")
+    dialog = page.get_by_role("dialog", name="API key")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.get_by_role("button", name="API key").click()
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("Key").fill(token)
+    dialog.get_by_role("button", name="Use key").click()
+    expect(page.locator("h1")).to_have_text("System health")
+
+    page.get_by_role("button", name="API key").click()  # change the key later, then dismiss
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="API key").click()
+    expect(dialog).to_be_visible()

@@ -31,6 +31,11 @@ def test_the_range_picker_sets_what_the_dashboard_asks_for(page: Page, fabric: S
     assert answer.value.status == 200
     expect(page.locator("[data-widget=utilization]")).to_contain_text("No data in this range")
 
+    custom.get_by_label("To").fill("2026-02-01T11:00")  # a month: over the 15-day limit
+    custom.get_by_role("button", name="Apply").click()
+    assert page.evaluate("document.querySelector('#custom-range [name=end]').validationMessage"
+                         ).startswith("The end must be after the start, by at most 15 days")
+
     page.reload()
     expect(page.get_by_label("Time range")).to_have_value("custom")
     page.get_by_label("Time range").select_option("900")

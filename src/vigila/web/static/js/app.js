@@ -67,7 +67,8 @@ function navigation(dashboards) {
 
 let asking = null;
 
-/** Ask for an API key until the server accepts one; resolves with the dashboards. */
+/** Ask for an API key until the server accepts one; resolves with the dashboards. The
+ * dialog may be dismissed (Escape): asking again reopens it on the same pending promise. */
 function askForKey() {
   const dialog = document.getElementById("key-dialog");
   const form = document.getElementById("key-form");
@@ -87,8 +88,8 @@ function askForKey() {
           ? "The server refused this key." : failure.message;
       });
     };
-    dialog.showModal();
   });
+  if (!dialog.open) dialog.showModal();
   return asking;
 }
 
@@ -106,13 +107,19 @@ async function start() {
   let dashboards;
   if (config.auth_required) {
     dashboards = apiKey() ? await get("/v1/dashboards").then((a) => a.items, () => null) : null;
-    if (!dashboards) dashboards = await askForKey();
+    let ready = false;
     const again = () => {
+      if (!ready) {  // the first key is still awaited: just reopen the dialog
+        askForKey();
+        return;
+      }
       leave();
       askForKey().then(show);
     };
     keyButton.hidden = false;
     keyButton.addEventListener("click", again);
+    if (!dashboards) dashboards = await askForKey();
+    ready = true;
     setUnauthenticatedHandler(again);
   } else {
     dashboards = (await get("/v1/dashboards")).items;

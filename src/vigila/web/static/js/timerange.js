@@ -30,6 +30,9 @@ function localInput(date) {
   return shifted.toISOString().slice(0, 16);
 }
 
+/** The longest span the server reads at once (15 days). */
+const MAX_SPAN_MS = 15 * 86_400_000;
+
 /** Wire the header's select and custom form; `onChange()` runs after each change. */
 export function setupPicker(select, form, onChange) {
   select.value = range.seconds ? String(range.seconds) : "custom";
@@ -55,8 +58,9 @@ export function setupPicker(select, form, onChange) {
     event.preventDefault();
     const start = new Date(form.elements.start.value).getTime();
     const end = new Date(form.elements.end.value).getTime();
-    if (!(end > start)) {
-      form.elements.end.setCustomValidity("The end must be after the start");
+    if (!(end > start) || end - start > MAX_SPAN_MS) {
+      form.elements.end.setCustomValidity(
+        "The end must be after the start, by at most 15 days");
       form.reportValidity();
       return;
     }

@@ -33,9 +33,11 @@ export function mountDashboard(main, name, range, {extra = [], onFrame = () => {
       closeStream = subscribe(url(`${path}/stream`, {window: range.seconds}),
         (event, frame) => { if (event === "data") apply(frame); });
     } else {
-      get(`${path}/data`, {start: range.start.toISOString(), end: range.end.toISOString()})
+      return get(`${path}/data`, {start: range.start.toISOString(),
+                                  end: range.end.toISOString()})
         .then((frame) => { if (!closed) apply(frame); });
     }
+    return undefined;
   }).catch((error) => grid.replaceChildren(h("p", {class: "error", text: error.message})));
   return () => {
     closed = true;
