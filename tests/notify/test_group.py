@@ -270,3 +270,21 @@ def test_line_breaks_in_event_text_never_reach_a_grouped_message_header(store, c
     advance(clock, d, 60)
     (mail,) = mailserver.mail
     assert "\n" not in mail.message["Subject"] and mail.message["Bcc"] is None
+
+
+def test_after_a_long_outage_the_held_message_is_not_followed_by_a_repeat(store, clock):
+    receiver = Receiver()
+    url = receiver.url
+    target = am_target(url, interval_seconds=60, repeat_interval_seconds=3600)
+    d = make_dispatcher(store, clock)
+    receiver.stop()
+    route(store, target, alarm_state("hot", "ALARM"), at=T0)
+    advance(clock, d, 2 * 3600, step=30)  # two hours down: past the repeat interval
+    back = Receiver(port=int(url.rsplit(":", 1)[1]))
+    try:
+        advance(clock, d, 600, step=30)
+        assert len(back.received) == 1, "sent once when back, no repeat right after"
+        advance(clock, d, 3600, step=60)
+        assert len(back.received) == 2, "and repeated an hour after it was delivered"
+    finally:
+        back.stop()

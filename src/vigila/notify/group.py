@@ -64,6 +64,11 @@ class GroupState(msgspec.Struct, kw_only=True):
     notified_resolved: list[str] = []
     pending_key: str = ""
     """The outbox key of its last notification; the next waits while that one is pending."""
+    sending_ms: int | None = None
+    """When the pending notification was queued; its alerts count as notified only once it
+    is delivered (Alertmanager logs a notification after it is sent)."""
+    sending_firing: list[str] = []
+    sending_resolved: list[str] = []
 
 
 class GroupStore(Protocol):
@@ -79,6 +84,10 @@ class GroupStore(Protocol):
 
     def notify_due(self, now_ms: int, limit: int) -> list[GroupState]:
         """Groups due to be looked at whose last notification is no longer pending."""
+
+    def notify_outcome(self, outbox_key: str) -> tuple[str, int | None] | None:
+        """The state (`delivered`, `dead`, ...) and settling time of a queued notification;
+        None when its row is gone (trimmed after delivery)."""
 
     def notify_flush(self, group: GroupState, *, keep: bool, drop: list[str],
                      entry: OutboxEntry | None) -> None:
@@ -128,10 +137,10 @@ def plan_flush(group: GroupState, alerts: list[Alert], grouping: Grouping,
                         {a.fingerprint for a in firing}, {a.fingerprint for a in resolved},
                         now_ms=now_ms, repeat_ms=int(grouping.repeat_interval_seconds * 1000))
     group.notified_firing = sorted(notified_firing)
-    if send:
-        group.notified_ms = now_ms
-        group.notified_firing = sorted(a.fingerprint for a in firing)
-        group.notified_resolved = sorted(a.fingerprint for a in resolved)
+    if send:  # notified once delivered: see `GroupStage.settle`
+        group.sending_ms = now_ms
+        group.sending_firing = sorted(a.fingerprint for a in firing)
+        group.sending_resolved = sorted(a.fingerprint for a in resolved)
     group.next_flush_ms = now_ms + int(grouping.interval_seconds * 1000)
     return Flush(notification=firing + resolved if send else None,
                  drop=sorted(expired | {a.fingerprint for a in resolved}),
@@ -179,11 +188,25 @@ class GroupStage:
         group.target = spec
         self._store.notify_absorb(entry.key, group, alert, now_ms)
 
+    def settle(self, group: GroupState) -> None:
+        """Log the group's last notification as sent once its row is delivered (at the time
+        it was); a dead-lettered one leaves the log as it was, so it is sent again."""
+        if group.sending_ms is None:
+            return
+        outcome = self._store.notify_outcome(group.pending_key)
+        if outcome is None or outcome[0] == "delivered":
+            delivered_ms = outcome[1] if outcome else None
+            group.notified_ms = delivered_ms if delivered_ms is not None else group.sending_ms
+            group.notified_firing = group.sending_firing
+            group.notified_resolved = group.sending_resolved
+        group.sending_ms, group.sending_firing, group.sending_resolved = None, [], []
+
     def flush(self, now_ms: int) -> int:
         """Look at every due group; returns how many were looked at."""
         due = self._store.notify_due(now_ms, self._batch)
         for group in due:
             alerts = self._store.notify_alerts(group.channel, group.id)
+            self.settle(group)
             try:
                 grouping = _target_decoder.decode(group.target).group or Grouping()
             except (msgspec.ValidationError, msgspec.DecodeError) as exc:  # poisoned group

@@ -72,6 +72,11 @@ class SqliteGroupStore:
             " ORDER BY g.next_flush_ms LIMIT ?", (now_ms, limit))
         return [_group(state) for (state,) in rows]
 
+    def notify_outcome(self, outbox_key: str) -> tuple[str, int | None] | None:
+        row = self._db.reader.execute("SELECT state, done_ms FROM outbox WHERE key=?",
+                                      (outbox_key,)).fetchone()
+        return (row[0], row[1]) if row else None
+
     def notify_flush(self, group: GroupState, *, keep: bool, drop: list[str],
                      entry: OutboxEntry | None) -> None:
         with self._db.write() as conn:
