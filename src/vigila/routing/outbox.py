@@ -142,8 +142,8 @@ class Dispatcher:
                     f"longer reads as a valid target: {exc}", raw=entry.payload,
                     raw_size=len(entry.payload), at_ms=now_ms, event_id=entry.event_id))
                 continue
-            if entry.target in down:
-                self._failed(entry, target, down[entry.target], now_ms)
+            if entry.target in down:  # not tried: counted as deferred, not as a failure
+                self._failed(entry, target, down[entry.target], now_ms, tried=False)
                 continue
             try:
                 outcome = self._deliver(entry, target)
@@ -164,7 +164,7 @@ class Dispatcher:
         return done
 
     def _failed(self, entry: OutboxEntry, target: Target, exc: DeliveryError,
-                now_ms: int) -> None:
+                now_ms: int, *, tried: bool = True) -> None:
         attempts = entry.attempts + 1
         delay = exc.retry_after if exc.retry_after is not None else self._backoff.delay(
             attempts, self._rng)
@@ -178,4 +178,4 @@ class Dispatcher:
             self._on_result(channel(entry, target), "dead", 0.0)
             return
         self._store.outbox_retry(entry.key, due_ms, attempts, str(exc)[:500])
-        self._on_result(channel(entry, target), "failed", 0.0)
+        self._on_result(channel(entry, target), "failed" if tried else "deferred", 0.0)
