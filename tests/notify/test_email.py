@@ -197,3 +197,18 @@ def test_a_server_down_for_ten_minutes_gets_everything_within_a_minute_of_return
         assert store.outbox_counts() == {"delivered": 5}
     finally:
         back.stop()
+
+
+def test_counts_in_a_capped_message_cover_every_alert_of_the_group():
+    from vigila.notify.alert import Alert
+    from vigila.notify.message import MAX_ALERTS, Notification
+    from vigila.notify.text import body, headline
+
+    alerts = [Alert(fingerprint=f"f{i}", labels={"alertname": "x", "entity": f"p{i}"},
+                    annotations={"summary": f"x on p{i}"}, kind="event", starts_ms=0)
+              for i in range(MAX_ALERTS + 7)]
+    n = Notification.of_group(alerts, channel="c", key="k", group_key="g",
+                              group_labels={"alertname": "x"}, at_ms=0)
+    assert len(n.alerts) == MAX_ALERTS and n.omitted_firing == 7
+    assert headline(n).startswith(f"[FIRING:{MAX_ALERTS + 7}]")
+    assert f"{MAX_ALERTS + 7} firing" in body(n) and "more alerts" in body(n)

@@ -288,3 +288,18 @@ def test_after_a_long_outage_the_held_message_is_not_followed_by_a_repeat(store,
         assert len(back.received) == 2, "and repeated an hour after it was delivered"
     finally:
         back.stop()
+
+
+def test_a_huge_group_is_one_bounded_message_that_counts_the_rest(store, clock, receiver):
+    from vigila.notify.message import MAX_ALERTS
+
+    target = am_target(receiver.url, by=[])
+    events = [insight_event(i, entity=f"port-{i}") for i in range(MAX_ALERTS + 100)]
+    route(store, target, *events, at=T0)
+    d = make_dispatcher(store, clock)
+    advance(clock, d, 30)
+    (message,) = messages(receiver)
+    assert len(message["alerts"]) == MAX_ALERTS
+    assert message["truncatedAlerts"] == 100 and message["status"] == "firing"
+    row = max(len(r.body) for r in receiver.received)
+    assert row < 2_000_000, "the stored and sent message does not grow with the group"

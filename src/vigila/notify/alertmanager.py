@@ -28,7 +28,7 @@ def alertmanager_payload(n: Notification, *, external_url: str = "", max_alerts:
     return {
         "version": "4",
         "groupKey": n.group_key,
-        "truncatedAlerts": len(ordered) - len(shown),
+        "truncatedAlerts": len(ordered) - len(shown) + n.omitted,
         "status": n.status,
         "receiver": n.channel,
         "groupLabels": n.group_labels,

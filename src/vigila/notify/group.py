@@ -223,9 +223,9 @@ class GroupStage:
                 entry = OutboxEntry(
                     key=key, rule=NOTIFY_RULE + group.channel, target=group.target,
                     event_id=f"{group.id}/{group.seq}", payload=msgspec.json.encode(
-                        Notification(channel=group.channel, key=key, group_key=group.key,
-                                     group_labels=group.labels, alerts=plan.notification,
-                                     at_ms=now_ms)),
+                        Notification.of_group(plan.notification, channel=group.channel,
+                                              key=key, group_key=group.key,
+                                              group_labels=group.labels, at_ms=now_ms)),
                     hops=0, created_ms=now_ms, due_ms=now_ms)
             self._store.notify_flush(group, keep=plan.keep, drop=plan.drop, entry=entry)
         return len(due)

@@ -16,6 +16,8 @@ import msgspec
 
 from vigila.notify.alert import Alert
 
+MAX_ALERTS = 500
+"""Most alerts one message carries (and its outbox row stores); the rest are counted."""
 
 class Notification(msgspec.Struct, kw_only=True):
     """What a channel renders: a group's alerts, firing first, and the key receivers dedup on."""
@@ -28,6 +30,18 @@ class Notification(msgspec.Struct, kw_only=True):
     alerts: list[Alert]
     at_ms: int
     """When the notification was made (the email's Date: the same on every retry)."""
+    omitted_firing: int = 0
+    omitted_resolved: int = 0
+    """Alerts of the group beyond what one message carries (`MAX_ALERTS`), by state."""
+
+    @classmethod
+    def of_group(cls, alerts: list[Alert], **fields: object) -> Notification:
+        """A group's notification: firing alerts first, at most `MAX_ALERTS` of them kept."""
+        ordered = [a for a in alerts if not a.resolved] + [a for a in alerts if a.resolved]
+        left = ordered[MAX_ALERTS:]
+        return cls(alerts=ordered[:MAX_ALERTS],
+                   omitted_firing=sum(1 for a in left if not a.resolved),
+                   omitted_resolved=sum(1 for a in left if a.resolved), **fields)
 
     @classmethod
     def single(cls, alert: Alert, *, channel: str, key: str, at_ms: int) -> Notification:
@@ -44,9 +58,21 @@ class Notification(msgspec.Struct, kw_only=True):
         return [a for a in self.alerts if a.resolved]
 
     @property
+    def firing_count(self) -> int:
+        return len(self.firing) + self.omitted_firing
+
+    @property
+    def resolved_count(self) -> int:
+        return len(self.resolved) + self.omitted_resolved
+
+    @property
+    def omitted(self) -> int:
+        return self.omitted_firing + self.omitted_resolved
+
+    @property
     def status(self) -> Literal["firing", "resolved"]:
         """`firing` while any alert fires (Alertmanager's rule)."""
-        return "firing" if self.firing else "resolved"
+        return "firing" if self.firing_count else "resolved"
 
     def common_labels(self) -> dict[str, str]:
         return _common([a.labels for a in self.alerts])

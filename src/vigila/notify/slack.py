@@ -34,8 +34,9 @@ def slack_message(n: Notification) -> dict[str, Any]:
         blocks.append({"type": "section",
                        "text": {"type": "mrkdwn", "text": _cut(_alert(alert), SECTION_CHARS)}})
     footer = f"vigila · {_escape(n.channel)}"
-    if len(ordered) > MAX_ALERTS:
-        footer = f"{len(ordered) - MAX_ALERTS} more alerts not shown · " + footer
+    more = max(0, len(ordered) - MAX_ALERTS) + n.omitted
+    if more:
+        footer = f"{more} more alerts not shown · " + footer
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
     return {"text": _escape(title), "blocks": blocks}
 

@@ -25,25 +25,26 @@ def headline(n: Notification) -> str:
         alert = n.alerts[0]
         text = f"[{alert.status.upper()}] {alert.annotations.get('summary', '')}"
     else:
-        counts = [f"{word}:{len(alerts)}" for word, alerts in
-                  (("FIRING", n.firing), ("RESOLVED", n.resolved)) if alerts]
+        counts = [f"{word}:{count}" for word, count in
+                  (("FIRING", n.firing_count), ("RESOLVED", n.resolved_count)) if count]
         about = " ".join(f"{k}={v}" for k, v in sorted(n.group_labels.items())) or \
-            f"{len(n.alerts)} alerts"
+            f"{len(n.alerts) + n.omitted} alerts"
         text = f"[{', '.join(counts)}] {about}"
     return text if len(text) <= HEADLINE_CHARS else text[: HEADLINE_CHARS - 1] + "…"
 
 
 def body(n: Notification) -> str:
     """Every alert (firing first, at most `MAX_ALERTS_LISTED`), then the dedup key."""
-    lines = [f"vigila: {len(n.firing)} firing, {len(n.resolved)} resolved", ""]
+    lines = [f"vigila: {n.firing_count} firing, {n.resolved_count} resolved", ""]
     if n.group_labels and len(n.alerts) > 1:
         lines += ["Group: " + ", ".join(f"{k}={v}" for k, v in sorted(n.group_labels.items())),
                   ""]
     ordered = n.firing + n.resolved
     for alert in ordered[:MAX_ALERTS_LISTED]:
         lines += [*alert_lines(alert), ""]
-    if len(ordered) > MAX_ALERTS_LISTED:
-        lines += [f"... and {len(ordered) - MAX_ALERTS_LISTED} more alerts", ""]
+    more = max(0, len(ordered) - MAX_ALERTS_LISTED) + n.omitted
+    if more:
+        lines += [f"... and {more} more alerts", ""]
     lines += ["--", f"Notification {n.key}"]
     return "\n".join(lines) + "\n"
 
