@@ -83,6 +83,7 @@ class Runtime:
         self._heads = [state.next for state in self.log.states()]
         self._heads_lock = threading.Lock()
         self._ingesting = 0
+        self._ingesting_lock = threading.Lock()
         self.writer = LogWriter(self.log, max_events=config.log.append_batch_max,
                                 on_commit=self._committed)
         self.router = Router(region=config.region, account=config.account)
@@ -215,12 +216,12 @@ class Runtime:
     @contextlib.contextmanager
     def ingesting(self) -> Iterator[None]:
         """Mark a request being ingested (the pipeline yields to it; see `RunnerThread`)."""
-        with self._heads_lock:
+        with self._ingesting_lock:
             self._ingesting += 1
         try:
             yield
         finally:
-            with self._heads_lock:
+            with self._ingesting_lock:
                 self._ingesting -= 1
 
     def _ingest_first(self) -> bool:

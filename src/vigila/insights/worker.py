@@ -74,7 +74,7 @@ class InsightWorker:
         self.worker = Worker("insights", self.run_once, idle_wait=0.5)
 
     def run_once(self) -> int:
-        rows = self._store.oldest_outputs(REQUEST_KIND, self._batch)
+        rows = self._store.recent_outputs(REQUEST_KIND, limit=self._batch, oldest_first=True)
         if not rows:
             return 0
         requests, stored, unreadable = [], [], []

@@ -228,13 +228,6 @@ class SqliteStore:
             (kind, key)).fetchone()
         return OutputRecord(*row) if row else None
 
-    def oldest_outputs(self, kind: str, limit: int) -> list[OutputRecord]:
-        """The oldest outputs of `kind` first: a work queue (insight requests)."""
-        rows = self._db.reader.execute(
-            "SELECT kind, key, entity, time_ms, data FROM outputs WHERE kind=?"
-            " ORDER BY time_ms, key LIMIT ?", (kind, limit))
-        return [OutputRecord(*row) for row in rows]
-
     def delete_outputs(self, kind: str, keys: list[str]) -> None:
         with self._db.write() as conn:
             conn.executemany("DELETE FROM outputs WHERE kind=? AND key=?",
