@@ -1,3 +1,5 @@
+import sys
+import threading
 import uuid
 
 from vigila.events.envelope import EventIdSource, new_event_id
@@ -23,3 +25,31 @@ def test_two_sources_do_not_collide():
 
 def test_default_source_uses_the_current_time():
     assert uuid.UUID(new_event_id()).version == 7
+
+
+def test_take_gives_consecutive_ids_that_continue_the_sequence():
+    source = EventIdSource()
+    batch = source.take(7, 1000)
+    after = source.next(7)
+    assert len(set(batch)) == 1000 and batch == sorted(batch) and after > batch[-1]
+    assert all(uuid.UUID(i).version == 7 for i in batch[::100])
+
+
+def test_ids_stay_unique_when_threads_draw_at_once():
+    source = EventIdSource()
+    drawn: list[list[str]] = []
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible to expose races
+    try:
+        def draw() -> None:
+            drawn.append([i for _ in range(2000) for i in (source.next(9), *source.take(9, 3))])
+
+        threads = [threading.Thread(target=draw) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    ids = [i for batch in drawn for i in batch]
+    assert len(ids) == 8 * 2000 * 4 and len(set(ids)) == len(ids)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
@@ -29,7 +30,7 @@ AwareTime = Annotated[datetime, Meta(tz=True)]
 
 
 class Event(msgspec.Struct, Generic[D], kw_only=True,
-            rename={"detail_type": "detail-type", "hops": "vigila-hops"}):
+            rename={"detail_type": "detail-type", "hops": "vigila-hops"}, gc=False):
     """One event. `detail` is typed by the pack that owns `(source, detail-type)`.
 
     Fields left out on ingest are filled in: `id` with a UUIDv7, `time` with the
@@ -64,20 +65,28 @@ class EventIdSource:
     """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._ms = -1
         self._prefix = ""
         self._counter = _COUNTER_END
 
     def next(self, now_ms: int) -> str:
         """The next id for `now_ms`."""
-        if now_ms != self._ms or self._counter >= _COUNTER_END:
-            self._ms = now_ms
-            h = f"{(now_ms << 16) | (0x7 << 12) | random.getrandbits(12):016x}"
-            variant = (0b10 << 14) | random.getrandbits(14)
-            self._prefix = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{variant:04x}-"
-            self._counter = random.getrandbits(47)
-        self._counter += 1
-        return f"{self._prefix}{self._counter:012x}"
+        return self.take(now_ms, 1)[0]
+
+    def take(self, now_ms: int, count: int) -> list[str]:
+        """`count` consecutive ids for `now_ms`; safe to call from several threads."""
+        with self._lock:
+            if now_ms != self._ms or self._counter + count >= _COUNTER_END:
+                self._ms = now_ms
+                h = f"{(now_ms << 16) | (0x7 << 12) | random.getrandbits(12):016x}"
+                variant = (0b10 << 14) | random.getrandbits(14)
+                self._prefix = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{variant:04x}-"
+                self._counter = random.getrandbits(47)
+            first = self._counter + 1
+            self._counter += count
+            prefix = self._prefix
+        return [f"{prefix}{n:012x}" for n in range(first, first + count)]
 
 
 _COUNTER_END = 2**48 - 1

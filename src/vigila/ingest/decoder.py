@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from operator import attrgetter
 
 import msgspec
 
@@ -19,6 +20,9 @@ from vigila.ingest.limits import find_big_int, may_hold_big_int, nesting_depth_e
 from vigila.log.base import LogEntry
 
 _PATH = re.compile(r"`\$")
+_pair = attrgetter("source", "detail_type")
+_detail = attrgetter("detail")
+_id = attrgetter("id")
 
 
 class Rejection(msgspec.Struct):
@@ -82,12 +86,13 @@ class EventDecoder:
         detail_depth = limits.max_depth - 1  # the envelope is one level
         try:
             events = self._envelopes.decode(b"[" + b",".join(items) + b"]")
-            groups: dict[tuple[str, str], list[bytes]] = {}
-            for event in events:
-                groups.setdefault((event.source, event.detail_type), []).append(event.detail)
-            for (source, detail_type), details in groups.items():
+            pairs = set(map(_pair, events))
+            for source, detail_type in pairs:
                 if self._schemas.internal(source, detail_type):
                     return None
+                details = (list(map(_detail, events)) if len(pairs) == 1 else
+                           [e.detail for e in events
+                            if e.source == source and e.detail_type == detail_type])
                 joined = b"[" + b",".join(details) + b"]"
                 if self._schemas.needs_scan(source, detail_type, detail_depth) and (
                         may_hold_big_int(joined) or max(
@@ -97,10 +102,12 @@ class EventDecoder:
                 self._schemas.list_decoder(source, detail_type).decode(joined)
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return None
-        next_id, region, account = self._ids.next, self._region, self._account
+        without_id = len(events) - sum(map(bool, map(_id, events)))
+        fresh_ids = iter(self._ids.take(now_ms, without_id))
+        region, account = self._region, self._account
         for event in events:
             if not event.id:
-                event.id = next_id(now_ms)
+                event.id = next(fresh_ids)
             if event.time is None:
                 event.time = now
             if not event.region:

@@ -8,7 +8,7 @@ from typing import Protocol
 import msgspec
 
 
-class LogEntry(msgspec.Struct, frozen=True):
+class LogEntry(msgspec.Struct, frozen=True, gc=False):
     """An event about to be appended: its partition key, its id and its canonical bytes.
 
     `data` is one line of JSON (no raw newline), as msgspec encodes it.

@@ -20,7 +20,7 @@ Count = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 NonNegative = Annotated[float, Meta(ge=0)]
 
 
-class PortMetrics(msgspec.Struct, kw_only=True, omit_defaults=True):
+class PortMetrics(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """Figures of one InfiniBand port (`cluster/node/hca/port`) for one interval."""
 
     stream_id: Annotated[str, Meta(min_length=1, max_length=256)]
