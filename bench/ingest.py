@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,7 +60,8 @@ def decode_only(bodies: list[bytes], config) -> float:  # type: ignore[no-untype
     return len(bodies) * BATCH / (time.perf_counter() - started)
 
 
-def durable(bodies: list[bytes], config, directory: Path, process: bool) -> float:  # type: ignore[no-untyped-def]
+def durable(bodies: list[bytes], config, root: Path, process: bool) -> float:  # type: ignore[no-untyped-def]
+    directory = Path(tempfile.mkdtemp(dir=root))
     svc = service(config)
     log = SqliteLog(directory / "log.db", partitions=config.log.partitions,
                     synchronous=config.log.synchronous)
@@ -117,9 +119,16 @@ def http(bodies: list[bytes], directory: Path, clients: int = 4) -> float:
         proc.wait(30)
 
 
+def median_of(runs: int, measure, *args, **kwargs) -> float:  # type: ignore[no-untyped-def]
+    """The median of `runs` measurements: a shared machine's noise moves single runs by 10-30 %."""
+    return statistics.median(measure(*args, **kwargs) for _ in range(runs))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=3,
+                        help="in-process figures are the median of this many runs")
     args = parser.parse_args()
     total = args.events // BATCH * BATCH
     bodies = make_bodies(total)
@@ -127,10 +136,10 @@ def main() -> None:
     prod = load_config(profile="production", env={})
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        decode = decode_only(bodies, dev)
-        normal = durable(bodies, dev, root / "normal", process=False)
-        full = durable(bodies, prod, root / "full", process=False)
-        processed = durable(bodies, dev, root / "processed", process=True)
+        decode = median_of(args.runs, decode_only, bodies, dev)
+        normal = median_of(args.runs, durable, bodies, dev, root, process=False)
+        full = median_of(args.runs, durable, bodies, prod, root, process=False)
+        processed = median_of(args.runs, durable, bodies, dev, root, process=True)
         over_http = http(bodies, root / "http")
     figures = {
         "benchmark": "ingest",
@@ -144,6 +153,7 @@ def main() -> None:
         "durable_to_decode": round(normal / decode, 3),
         "processed_to_decode": round(processed / decode, 3),
         "http_to_decode": round(over_http / decode, 3),
+        "runs": args.runs,
         "cpus": os.cpu_count(),
     }
     print(json.dumps(figures))

@@ -1,5 +1,6 @@
 import multiprocessing
 
+import lz4.frame
 import pytest
 
 from tests.support import T0
@@ -106,6 +107,20 @@ def test_time_seek_and_retention_with_a_manual_clock(log, clock):
     # a trimmed id may come again: the dedup window is the retention period
     assert log.append(entries(1, prefix="h0")).appended == 1
     assert log.append(entries(1, prefix="h4")).duplicates == 1
+
+
+def test_chunk_ids_are_compressed_and_plain_json_ids_of_older_logs_still_trim(log, clock):
+    log.append(entries(100, prefix="new"))
+    with log._db.write() as conn:  # a chunk as logs wrote them before ids were compressed
+        conn.execute("INSERT INTO chunks VALUES (0, 1000, 2, ?, ?, ?)",
+                     (int(T0 * 1000), b'["old-0","old-1"]', lz4.frame.compress(b"{}\n{}")))
+        conn.execute("INSERT INTO ids VALUES ('old-0'), ('old-1')")
+    stored = log._db.reader.execute("SELECT ids FROM chunks WHERE base=0").fetchone()[0]
+    assert len(stored) < 100 * len("new-00")  # consecutive ids compress well
+    clock.advance(10)
+    assert log.trim(int(clock.now() * 1000)) == 102
+    assert log.append(entries(2, prefix="old")).appended == 2  # the old ids were forgotten
+    assert log.append(entries(100, prefix="new")).appended == 100
 
 
 def test_trimming_everything_keeps_offsets_growing(log, clock):

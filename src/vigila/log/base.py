@@ -19,7 +19,7 @@ class LogEntry(msgspec.Struct, frozen=True, gc=False):
     data: bytes
 
 
-class LogRecord(msgspec.Struct, frozen=True, array_like=True):
+class LogRecord(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """An appended event: where it lives, when it was appended (ms), and its bytes."""
 
     partition: int

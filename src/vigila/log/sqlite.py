@@ -1,7 +1,8 @@
 """The embedded log: one SQLite file in WAL mode, dense offsets per partition.
 
 Events are stored in chunks, as Kafka stores record batches: one row holds up
-to `CHUNK_EVENTS` consecutive events of one partition, LZ4-compressed. An
+to `CHUNK_EVENTS` consecutive events of one partition and their ids, both
+LZ4-compressed. An
 append is one `BEGIN IMMEDIATE` transaction, so several processes may append
 safely, and it returns only after `COMMIT`: an acknowledged event is durable to
 the degree the `synchronous` mode promises (FULL survives power loss).
@@ -44,7 +45,13 @@ CREATE TABLE IF NOT EXISTS ids (id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 _encode_json = msgspec.json.Encoder().encode
 _PARTITION_CACHE_SIZE = 100_000
+_LZ4_MAGIC = b"\x04\x22\x4d\x18"
 
+
+
+def _ids_json(column: bytes) -> bytes:
+    """A chunk's ids as a JSON array: LZ4-compressed, or plain JSON in logs written before."""
+    return lz4.frame.decompress(column) if column.startswith(_LZ4_MAGIC) else column
 
 
 class PartitionCountMismatch(ValueError):
@@ -154,7 +161,7 @@ class SqliteLog:
         rows = []
         for start in range(0, len(entries), CHUNK_EVENTS):
             chunk = entries[start : start + CHUNK_EVENTS]
-            ids = _encode_json([e.id for e in chunk])
+            ids = lz4.frame.compress(_encode_json([e.id for e in chunk]))
             data = lz4.frame.compress(b"\n".join([e.data for e in chunk]))
             rows.append((part, next_off, len(chunk), at, ids, data))
             next_off += len(chunk)
@@ -224,7 +231,7 @@ class SqliteLog:
                     (before_ms,)).fetchall()
                 for rowid, count, ids in rows:
                     conn.execute("DELETE FROM ids WHERE id IN (SELECT value FROM json_each(?))",
-                                 (ids,))
+                                 (_ids_json(ids),))
                     conn.execute("DELETE FROM chunks WHERE rowid=?", (rowid,))
                     deleted += count
             if len(rows) < 50:
