@@ -16,23 +16,27 @@ LIMITS = IngestConfig(max_batch_events=5, max_decompressed_bytes=10_000)
 
 
 def test_json_array_items_keep_their_bytes():
-    items = split_items(b' [ {"a": 1} , {"b": [2]} ] ', "application/json", None, LIMITS)
-    assert items == [b'{"a": 1}', b'{"b": [2]}']
+    body = b' [ {"a": 1} , {"b": [2]} ] '
+    items = split_items(body, "application/json", None, LIMITS)
+    assert list(items) == [b'{"a": 1}', b'{"b": [2]}'] and items[1] == b'{"b": [2]}'
+    assert items.array is body and items.largest == 10  # decoded as sent, no copy
 
 
 def test_single_object_is_a_batch_of_one():
-    assert split_items(b'{"a": 1}', None, None, LIMITS) == [b'{"a": 1}']
+    items = split_items(b'{"a": 1}', None, None, LIMITS)
+    assert list(items) == [b'{"a": 1}'] and items.array == b'[{"a": 1}]'
 
 
 def test_ndjson_skips_blank_lines_and_keeps_bad_lines_for_item_errors():
     body = b'{"a": 1}\n\n{oops\r\n{"c": 3}\n'
     items = split_items(body, "application/x-ndjson; charset=utf-8", None, LIMITS)
-    assert items == [b'{"a": 1}', b"{oops\r", b'{"c": 3}']
+    assert list(items) == [b'{"a": 1}', b"{oops\r", b'{"c": 3}']
+    assert items.array == b'[{"a": 1},{oops\r,{"c": 3}]'
 
 
 def test_gzip_is_decoded_for_both_formats():
     body = gzip.compress(b'[{"a": 1}]')
-    assert split_items(body, "application/json", "gzip", LIMITS) == [b'{"a": 1}']
+    assert list(split_items(body, "application/json", "gzip", LIMITS)) == [b'{"a": 1}']
     body = gzip.compress(b'{"a": 1}\n{"b": 2}')
     assert len(split_items(body, "application/x-ndjson", "GZIP", LIMITS)) == 2
 

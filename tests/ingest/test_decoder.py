@@ -7,6 +7,7 @@ import pytest
 from tests.support import T0, fabric_event, plain_event
 from vigila.config.schema import IngestConfig
 from vigila.events.schemas import DetailSchemas
+from vigila.ingest.body import EventItems
 from vigila.ingest.decoder import EventDecoder
 from vigila.packs.base import load_packs, register_schemas
 
@@ -20,7 +21,7 @@ def decoder() -> EventDecoder:
 
 def decode(decoder, *events, raw=None):
     items = raw if raw is not None else [json.dumps(e).encode() for e in events]
-    return decoder.decode_batch(items, T0)
+    return decoder.decode_batch(EventItems(items), T0)
 
 
 def test_defaults_are_filled_in_and_detail_bytes_are_kept(decoder):

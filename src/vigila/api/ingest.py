@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from vigila.api.deps import require, runtime
 from vigila.api.responses import ApiError, json_response
 from vigila.events.envelope import Event
-from vigila.ingest.body import split_items
+from vigila.ingest.body import EventItems, split_items
 from vigila.ingest.errors import Backpressure, BodyTooLarge, IngestError, MalformedBody
 from vigila.ingest.service import Prepared
 from vigila.ingest.wrap import wrap_details
@@ -92,8 +92,8 @@ async def post_bare(pack: str, route: str, request: Request,
 
     def prepare(body: bytes, content_type: str | None, encoding: str | None) -> Prepared:
         items = split_items(body, content_type, encoding, rt.config.ingest)
-        prepared = rt.ingest.prepare_items(
-            wrap_details(items, bare.source, bare.detail_type, bare.resource_field))
+        prepared = rt.ingest.prepare_items(EventItems(
+            wrap_details(list(items), bare.source, bare.detail_type, bare.resource_field)))
         for rejection in prepared.batch.rejected:
             rejection.error = rejection.error.replace(f"$[{rejection.index}].detail",
                                                       f"$[{rejection.index}]")

@@ -1,12 +1,14 @@
 """Split a request body into raw event items: JSON array or object, NDJSON, gzip or not.
 
->>> split_items(b'[{"a": 1}, {"b": 2}]', "application/json", None, limits=IngestConfig())
-[b'{"a": 1}', b'{"b": 2}']
+>>> items = split_items(b'[{"a": 1}, {"b": 2}]', "application/json", None, limits=IngestConfig())
+>>> list(items), items.largest
+([b'{"a": 1}', b'{"b": 2}'], 8)
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator, Sequence
 
 import msgspec
 
@@ -27,6 +29,41 @@ GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
 _items = msgspec.json.Decoder(list[msgspec.Raw])
 
 
+class EventItems:
+    """The raw events of one body, in order.
+
+    Each event's bytes are copied out only when asked for: a batch of valid events
+    is decoded straight from `array`, which for a JSON array body is the body itself.
+    """
+
+    __slots__ = ("_array", "_raws")
+
+    def __init__(self, raws: Sequence[bytes | msgspec.Raw], array: bytes | None = None) -> None:
+        self._raws = raws
+        self._array = array
+
+    def __len__(self) -> int:
+        return len(self._raws)
+
+    def __getitem__(self, index: int) -> bytes:
+        return bytes(self._raws[index])
+
+    def __iter__(self) -> Iterator[bytes]:
+        return map(bytes, self._raws)
+
+    @property
+    def largest(self) -> int:
+        """The size in bytes of the largest event."""
+        return max(map(len, self._raws))
+
+    @property
+    def array(self) -> bytes:
+        """All events as one JSON array."""
+        if self._array is None:
+            self._array = b"[" + b",".join(self._raws) + b"]"
+        return self._array
+
+
 def media_type(content_type: str | None) -> str:
     """`application/json; charset=utf-8` -> `application/json`; absent means JSON."""
     if not content_type:
@@ -36,8 +73,8 @@ def media_type(content_type: str | None) -> str:
 
 def split_items(
     body: bytes, content_type: str | None, content_encoding: str | None, limits: IngestConfig
-) -> list[bytes]:
-    """Decompress and split a body into one raw byte string per event."""
+) -> EventItems:
+    """Decompress and split a body into its events."""
     kind = media_type(content_type)
     if kind not in JSON_TYPES and kind not in NDJSON_TYPES:
         raise UnsupportedMediaType(
@@ -82,21 +119,21 @@ def decompress(body: bytes, content_encoding: str | None, limit: int) -> bytes:
     return bytes(out)
 
 
-def _json_items(body: bytes) -> list[bytes]:
+def _json_items(body: bytes) -> EventItems:
     start = body.lstrip()[:1]
     if not start:
-        return []
+        return EventItems([])
     if start == b"{":
-        return [body]
+        return EventItems([body])
     if start != b"[":
         raise MalformedBody("the body must be a JSON array of events or one event object")
     try:
-        return [bytes(raw) for raw in _items.decode(body)]
+        return EventItems(_items.decode(body), array=body)
     except msgspec.DecodeError as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
     except RecursionError:
         raise MalformedBody("the body nests arrays or objects too deeply") from None
 
 
-def _ndjson_items(body: bytes) -> list[bytes]:
-    return [line for line in body.split(b"\n") if line.strip()]
+def _ndjson_items(body: bytes) -> EventItems:
+    return EventItems([line for line in body.split(b"\n") if line.strip()])

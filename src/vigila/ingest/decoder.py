@@ -16,6 +16,7 @@ import msgspec
 from vigila.config.schema import IngestConfig
 from vigila.events.envelope import Event, EventIdSource
 from vigila.events.schemas import DetailSchemas
+from vigila.ingest.body import EventItems
 from vigila.ingest.limits import find_big_int, may_hold_big_int, nesting_depth_exceeds
 from vigila.log.base import LogEntry
 
@@ -57,7 +58,7 @@ class EventDecoder:
         self._encode = msgspec.json.Encoder().encode
         self._ids = EventIdSource()
 
-    def decode_batch(self, items: list[bytes], received_at: float) -> DecodedBatch:
+    def decode_batch(self, items: EventItems, received_at: float) -> DecodedBatch:
         """Decode every item; a bad item is rejected alone, never the batch."""
         now = datetime.fromtimestamp(received_at, UTC)
         now_ms = int(received_at * 1000)
@@ -73,7 +74,7 @@ class EventDecoder:
                 batch.rejected.append(Rejection(index=index, error=str(exc)))
         return batch
 
-    def _decode_all_valid(self, items: list[bytes], now: datetime, now_ms: int
+    def _decode_all_valid(self, items: EventItems, now: datetime, now_ms: int
                           ) -> list[LogEntry] | None:
         """The whole batch in a few C calls; None as soon as any item may be invalid.
 
@@ -81,11 +82,11 @@ class EventDecoder:
         and words the error), so the fast path never accepts what it would refuse.
         """
         limits = self._limits
-        if max(map(len, items)) > limits.max_event_bytes:
+        if items.largest > limits.max_event_bytes:
             return None
         detail_depth = limits.max_depth - 1  # the envelope is one level
         try:
-            events = self._envelopes.decode(b"[" + b",".join(items) + b"]")
+            events = self._envelopes.decode(items.array)
             pairs = set(map(_pair, events))
             for source, detail_type in pairs:
                 if self._schemas.internal(source, detail_type):

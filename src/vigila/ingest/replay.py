@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from vigila.clock import Clock
+from vigila.ingest.body import EventItems
 from vigila.ingest.decoder import EventDecoder, ItemError
 from vigila.log.base import AppendResult, LogEntry
 from vigila.store.base import DeadLetter, Store
@@ -51,7 +52,7 @@ def _replay_one(letter: DeadLetter, decoder: EventDecoder, append: AppendFn,
             return ReplayOutcome(letter.id, False, f"rejected again: {exc}")
         append([entry], False)
         return ReplayOutcome(letter.id, True, f"re-queued event {entry.id}")
-    batch = decoder.decode_batch([letter.raw], now)
+    batch = decoder.decode_batch(EventItems([letter.raw]), now)
     if batch.rejected:
         return ReplayOutcome(letter.id, False, f"rejected again: {batch.rejected[0].error}")
     result = append(batch.entries, True)

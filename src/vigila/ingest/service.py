@@ -13,7 +13,7 @@ import msgspec
 
 from vigila.clock import Clock
 from vigila.config.schema import IngestConfig
-from vigila.ingest.body import split_items
+from vigila.ingest.body import EventItems, split_items
 from vigila.ingest.decoder import DecodedBatch, EventDecoder, Rejection
 from vigila.log.base import AppendResult, LogEntry
 from vigila.store.base import DeadLetter
@@ -33,7 +33,7 @@ class IngestResult(msgspec.Struct):
 
 
 class Prepared(msgspec.Struct):
-    items: list[bytes]
+    items: EventItems
     batch: DecodedBatch
     received_at: float
 
@@ -51,7 +51,7 @@ class IngestService:
         """Split and decode; raises `IngestError` when the request fails as a whole."""
         return self.prepare_items(split_items(body, content_type, content_encoding, self._limits))
 
-    def prepare_items(self, items: list[bytes]) -> Prepared:
+    def prepare_items(self, items: EventItems) -> Prepared:
         """Decode items already split (and possibly wrapped) from a body."""
         received_at = self._clock.now()
         return Prepared(items, self.decoder.decode_batch(items, received_at), received_at)
@@ -60,11 +60,12 @@ class IngestService:
         """The rejected items, their bytes capped, ready for the dead-letter store."""
         cap = self._limits.deadletter_raw_cap
         at_ms = int(prepared.received_at * 1000)
-        return [
-            DeadLetter(stage="ingest", reason=r.error, raw=prepared.items[r.index][:cap],
-                       raw_size=len(prepared.items[r.index]), at_ms=at_ms)
-            for r in prepared.batch.rejected
-        ]
+        letters = []
+        for rejection in prepared.batch.rejected:
+            raw = prepared.items[rejection.index]
+            letters.append(DeadLetter(stage="ingest", reason=rejection.error, raw=raw[:cap],
+                                      raw_size=len(raw), at_ms=at_ms))
+        return letters
 
     @staticmethod
     def result(prepared: Prepared, appended: AppendResult) -> IngestResult:
