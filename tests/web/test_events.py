@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.server import Server
+
+
+def until_stored(api: httpx.Client, detail_type: str, timeout: float = 90) -> None:
+    """Wait until the server has stored at least one event of `detail_type`."""
+    deadline = time.monotonic() + timeout
+    while not api.get("/v1/events", params={"detail-type": detail_type, "limit": 1}
+                      ).json()["items"]:
+        assert time.monotonic() < deadline, f"no {detail_type!r} event after {timeout} s"
+        time.sleep(0.5)
+
 
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
@@ -31,7 +43,9 @@ def test_a_script_payload_renders_as_text(page: Page, fabric: Server, api: httpx
     assert page.evaluate("window.__pwned") is None
 
 
-def test_filters_by_detail_type_and_resource(page: Page, fabric: Server) -> None:
+def test_filters_by_detail_type_and_resource(page: Page, fabric: Server,
+                                             api: httpx.Client) -> None:
+    until_stored(api, "Analysis Triggered")  # the first fault may take a while on a slow machine
     page.goto(f"{fabric.url}/#/events")
     form = page.get_by_role("form", name="Filter events")
     form.get_by_label("Detail type").fill("Analysis Triggered")
@@ -49,3 +63,25 @@ def test_filters_by_detail_type_and_resource(page: Page, fabric: Server) -> None
     expect(page.locator("main").get_by_role("status")).not_to_have_text("Loading…")
     assert set(rows.evaluate_all("els => els.map(e => e.cells[3].textContent)")) == {resource}
     assert rows.count() > 1
+
+
+def test_a_slow_earlier_answer_does_not_replace_a_newer_search(page: Page, fabric: Server,
+                                                                api: httpx.Client) -> None:
+    assert api.post("/v1/events", json=[{"source": "test.stale", "detail-type": "Probe",
+                                          "detail": {}}]).status_code == 200
+    held: list[Route] = []
+    page.route("**/v1/events?*",
+               lambda route: held.append(route) if not held else route.continue_())
+    page.goto(f"{fabric.url}/#/events")
+    while not held:  # the page's first, unfiltered load is held back
+        page.wait_for_timeout(50)
+    form = page.get_by_role("form", name="Filter events")
+    form.get_by_label("Source", exact=True).fill("test.stale")
+    form.get_by_role("button", name="Search").click()
+    rows = page.locator("table.events tbody tr[data-id]")
+    expect(rows).to_have_count(1)
+    with page.expect_response(lambda response: response.request == held[0].request):
+        held[0].continue_()
+    page.wait_for_timeout(200)
+    expect(rows).to_have_count(1)
+    expect(page.locator("main").get_by_role("status")).to_have_text("1 events")

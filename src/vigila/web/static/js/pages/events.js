@@ -53,11 +53,14 @@ export function mount(main, {range}) {
 
   let cursor = null;
   let count = 0;
+  let latest = 0;  // only the answer to the latest load may change the table
   const load = (append) => {
     const params = {...filters, start: range.start.toISOString(),
                     end: range.live ? null : range.end.toISOString(), cursor: append ? cursor : null};
+    const mine = ++latest;
     status.textContent = "Loading…";
     get("/v1/events", params).then((page) => {
+      if (mine !== latest) return;
       if (!append) {
         body.replaceChildren();
         count = 0;
@@ -67,7 +70,7 @@ export function mount(main, {range}) {
       cursor = page.next_cursor;
       more.hidden = !cursor;
       status.textContent = count ? `${count} events` : "No events match in this range";
-    }).catch((error) => { status.textContent = error.message; });
+    }).catch((error) => { if (mine === latest) status.textContent = error.message; });
   };
   form.addEventListener("submit", (event) => {
     event.preventDefault();
