@@ -29,7 +29,7 @@ from vigila.insights.engine import ChainResult, build_engine
 from vigila.insights.request import LedgerEntry, is_fallback
 from vigila.insights.stages.budget import month_start
 from vigila.insights.worker import INSIGHT_KIND, LEDGER_KIND, InsightWorker
-from vigila.log.base import AppendResult, LogEntry
+from vigila.log.base import AppendResult, IdRange, LogEntry
 from vigila.log.sqlite import SqliteLog
 from vigila.log.writer import LogWriter
 from vigila.metrics.datapoint import Datapoint
@@ -246,9 +246,9 @@ class Runtime:
             self.metrics.routed.inc(stats.routed)
             self.dispatcher.worker.wake()
 
-    def append(self, entries: list[LogEntry]) -> AppendResult:
+    def append(self, entries: list[LogEntry], *, minted: IdRange | None = None) -> AppendResult:
         """Append decoded entries to the log now (not batched) and wake the workers."""
-        result = self.log.append(entries)
+        result = self.log.append(entries, minted=minted)
         self._committed([result])
         return result
 

@@ -51,6 +51,19 @@ def test_same_id_twice_is_stored_once(api, writer_only):
     assert stored_count(api) == 1
 
 
+def test_events_sent_back_with_the_ids_vigila_gave_them_are_duplicates(api, writer_only):
+    given = post(api, body([plain_event(i) for i in range(5)])).json()["ids"]
+    drain(writer_only)
+    exported = api.get("/v1/events", params={"limit": 1000}).json()["items"]
+    assert sorted(e["id"] for e in exported) == sorted(given)
+    again = post(api, json.dumps(exported).encode()).json()
+    assert (again["accepted"], again["duplicates"]) == (5, 5)
+    mixed = post(api, body([plain_event(7), {**exported[0], "id": exported[0]["id"].upper()}]))
+    assert mixed.json()["duplicates"] == 0  # another spelling is another id
+    drain(writer_only)
+    assert stored_count(api) == 7
+
+
 def test_partial_batch_is_207_and_rejects_go_to_dead_letters(api, writer_only):
     events = [plain_event(0), {"source": 1}, plain_event(2), fabric_event(3, utilization=150)]
     response = post(api, body(events))

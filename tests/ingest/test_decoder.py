@@ -36,6 +36,17 @@ def test_defaults_are_filled_in_and_detail_bytes_are_kept(decoder):
     assert batch.entries[0].key == "order-1"
 
 
+def test_a_batch_whose_ids_are_all_minted_reports_the_run(decoder):
+    batch = decode(decoder, *(plain_event(i) for i in range(20)))
+    ids = [e.id for e in batch.entries]
+    assert batch.minted is not None and (batch.minted.first, batch.minted.last) == (ids[0], ids[-1])
+    assert ids == sorted(ids) and all(i[:24] == ids[0][:24] for i in ids)
+    # one id given by the client: every id is checked, so no run is reported
+    assert decode(decoder, plain_event(1), plain_event(2, id="given")).minted is None
+    # the per-item path (a bad item in the batch) reports none either
+    assert decode(decoder, plain_event(1), {"source": 1}).minted is None
+
+
 def test_given_fields_are_kept(decoder):
     event = plain_event(2, id="my-id", time="2026-01-02T03:04:05+02:00", region="us-east-1",
                         resources=[])

@@ -5,7 +5,8 @@ import pytest
 
 from tests.support import T0
 from vigila.clock import ManualClock
-from vigila.log.base import LogEntry, partition_for
+from vigila.events.envelope import EventIdSource
+from vigila.log.base import IdRange, LogEntry, partition_for
 from vigila.log.sqlite import CHUNK_EVENTS, PartitionCountMismatch, SqliteLog
 
 
@@ -60,6 +61,41 @@ def test_same_id_is_stored_once_within_and_across_appends(log):
 def test_append_many_counts_duplicates_per_batch(log):
     a, b = log.append_many([entries(2), entries(3)])
     assert (a.appended, a.duplicates, b.appended, b.duplicates) == (2, 0, 1, 2)
+
+
+def minted_entries(n, key="k"):
+    ids = EventIdSource().take(1_790_000_000_000, n)
+    return [LogEntry(key=key, id=i, data=b"{}") for i in ids], IdRange(ids[0], ids[-1])
+
+
+def test_a_minted_run_is_one_row_and_its_ids_still_count_as_known(log):
+    batch, run = minted_entries(50)
+    assert log.append(batch, minted=run).appended == 50
+    reader = log._db.reader
+    assert reader.execute("SELECT count(*) FROM ids").fetchone()[0] == 0
+    assert reader.execute("SELECT count(*) FROM minted").fetchone()[0] == 1
+    # sent back by a client: every id inside the run is a duplicate, in any position
+    assert log.append([batch[0], batch[25], batch[-1]]).duplicates == 3
+    prefix, counter = run.first[:24], int(run.first[24:], 16)
+    near = [f"{prefix}{counter - 1:012x}", f"{prefix}{counter + 50:012x}",  # just outside
+            run.first.upper(), run.first + "0", run.first[:-1] + ":", run.last[:-1] + "g"]
+    result = log.append([LogEntry("k", i, b"{}") for i in near])
+    assert (result.appended, result.duplicates) == (len(near), 0)
+
+
+def test_a_client_batch_beside_a_minted_one_in_the_same_commit_is_checked(log):
+    batch, run = minted_entries(10)
+    same_ids = [LogEntry("other", e.id, b"{}") for e in batch[:3]]
+    minted_result, client_result = log.append_many([batch, same_ids], minted=[run, None])
+    assert minted_result.appended == 10 and client_result.duplicates == 3
+
+
+def test_retention_forgets_minted_runs(log, clock):
+    batch, run = minted_entries(5)
+    log.append(batch, minted=run)
+    clock.advance(10)
+    assert log.trim(int(clock.now() * 1000)) == 5
+    assert log.append(batch).appended == 5
 
 
 def test_replay_appends_may_repeat_an_id(log):

@@ -125,7 +125,8 @@ async def _ingest(request: Request, rt: Runtime,
                 headers = {"Retry-After": str(exc.retry_after)}
             raise ApiError(exc.status, exc.reason, exc.message, headers) from None
         with rt.tracer.start_as_current_span("append"):
-            appended = await rt.writer.append(prepared.batch.entries)
+            appended = await rt.writer.append(prepared.batch.entries,
+                                              minted=prepared.batch.minted)
         if prepared.batch.rejected:
             await run_in_threadpool(rt.store.add_dead_letters, rt.ingest.dead_letters(prepared))
         result = rt.ingest.result(prepared, appended)

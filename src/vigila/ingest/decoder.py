@@ -18,7 +18,7 @@ from vigila.events.envelope import Event, EventIdSource
 from vigila.events.schemas import DetailSchemas
 from vigila.ingest.body import EventItems
 from vigila.ingest.limits import find_big_int, may_hold_big_int, nesting_depth_exceeds
-from vigila.log.base import LogEntry
+from vigila.log.base import IdRange, LogEntry
 
 _PATH = re.compile(r"`\$")
 _pair = attrgetter("source", "detail_type")
@@ -42,6 +42,8 @@ class DecodedBatch(msgspec.Struct):
     indexes: list[int]
     """Position in the request of each entry."""
     rejected: list[Rejection]
+    minted: IdRange | None = None
+    """Set when every entry's id was minted here, in this run (the log skips their check)."""
 
 
 class EventDecoder:
@@ -62,9 +64,11 @@ class EventDecoder:
         """Decode every item; a bad item is rejected alone, never the batch."""
         now = datetime.fromtimestamp(received_at, UTC)
         now_ms = int(received_at * 1000)
-        entries = self._decode_all_valid(items, now, now_ms)
-        if entries is not None:
-            return DecodedBatch(entries=entries, indexes=list(range(len(items))), rejected=[])
+        decoded = self._decode_all_valid(items, now, now_ms)
+        if decoded is not None:
+            entries, minted = decoded
+            return DecodedBatch(entries=entries, indexes=list(range(len(items))), rejected=[],
+                                minted=minted)
         batch = DecodedBatch(entries=[], indexes=[], rejected=[])
         for index, raw in enumerate(items):
             try:
@@ -75,8 +79,9 @@ class EventDecoder:
         return batch
 
     def _decode_all_valid(self, items: EventItems, now: datetime, now_ms: int
-                          ) -> list[LogEntry] | None:
-        """The whole batch in a few C calls; None as soon as any item may be invalid.
+                          ) -> tuple[list[LogEntry], IdRange | None] | None:
+        """The whole batch in a few C calls, with the run of ids minted when every event
+        needed one; None as soon as any item may be invalid.
 
         Validation is the same as `decode_item`'s (the per-item path then finds
         and words the error), so the fast path never accepts what it would refuse.
@@ -104,7 +109,8 @@ class EventDecoder:
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return None
         without_id = len(events) - sum(map(bool, map(_id, events)))
-        fresh_ids = iter(self._ids.take(now_ms, without_id))
+        minted = self._ids.take(now_ms, without_id)
+        fresh_ids = iter(minted)
         region, account = self._region, self._account
         for event in events:
             if not event.id:
@@ -116,8 +122,10 @@ class EventDecoder:
             if not event.account:
                 event.account = account
         encode = self._encode
-        return [LogEntry(e.resources[0] if e.resources else e.source, e.id, encode(e))
-                for e in events]
+        entries = [LogEntry(e.resources[0] if e.resources else e.source, e.id, encode(e))
+                   for e in events]
+        run = IdRange(minted[0], minted[-1]) if without_id == len(events) else None
+        return entries, run
 
     def decode_item(self, raw: bytes, index: int, now: datetime, now_ms: int, *,
                     external: bool = False) -> LogEntry:

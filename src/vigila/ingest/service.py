@@ -8,6 +8,7 @@ three in line for the CLI and benchmarks.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import msgspec
 
@@ -15,10 +16,17 @@ from vigila.clock import Clock
 from vigila.config.schema import IngestConfig
 from vigila.ingest.body import EventItems, split_items
 from vigila.ingest.decoder import DecodedBatch, EventDecoder, Rejection
-from vigila.log.base import AppendResult, LogEntry
+from vigila.log.base import AppendResult, IdRange, LogEntry
 from vigila.store.base import DeadLetter
 
-AppendFn = Callable[[list[LogEntry]], AppendResult]
+
+class AppendFn(Protocol):
+    """Appends durably (`EventLog.append`); `minted` as there."""
+
+    def __call__(self, entries: list[LogEntry], *, minted: IdRange | None = None
+                 ) -> AppendResult: ...
+
+
 DeadLetterFn = Callable[[list[DeadLetter]], object]
 
 
@@ -81,7 +89,7 @@ class IngestService:
                content_encoding: str | None = None) -> IngestResult:
         """Everything in line: the entries are durable when this returns."""
         prepared = self.prepare(body, content_type, content_encoding)
-        appended = append(prepared.batch.entries)
+        appended = append(prepared.batch.entries, minted=prepared.batch.minted)
         if prepared.batch.rejected:
             dead_letter(self.dead_letters(prepared))
         return self.result(prepared, appended)

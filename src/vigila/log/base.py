@@ -19,6 +19,18 @@ class LogEntry(msgspec.Struct, frozen=True, gc=False):
     data: bytes
 
 
+class IdRange(msgspec.Struct, frozen=True, gc=False):
+    """Ids minted for one batch: `first` to `last`, one prefix and consecutive counters.
+
+    Vigila's UUIDv7 ids (see `EventIdSource`) share their first 24 characters within a
+    run and end in a fixed-width hex counter, so the run is exactly the ids of that
+    layout between `first` and `last`. The log records the run instead of each id.
+    """
+
+    first: str
+    last: str
+
+
 class LogRecord(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """An appended event: where it lives, when it was appended (ms), and its bytes."""
 
@@ -55,11 +67,16 @@ class EventLog(Protocol):
 
     partitions: int
 
-    def append(self, entries: list[LogEntry], *, dedup: bool = True) -> AppendResult: ...
+    def append(self, entries: list[LogEntry], *, dedup: bool = True,
+               minted: IdRange | None = None) -> AppendResult:
+        """Append durably. With `dedup`, ids already in the log are skipped; `minted` says
+        that every entry's id was just minted in that run, so none can be a duplicate."""
+        ...
 
-    def append_many(self, batches: list[list[LogEntry]], *, dedup: bool = True
-                    ) -> list[AppendResult]:
-        """Several batches in one transaction (group commit); one result per batch."""
+    def append_many(self, batches: list[list[LogEntry]], *, dedup: bool = True,
+                    minted: list[IdRange | None] | None = None) -> list[AppendResult]:
+        """Several batches in one transaction (group commit); one result per batch.
+        `minted`, when given, holds each batch's run (or None) as in `append`."""
         ...
 
     def read(self, partition: int, offset: int, limit: int) -> list[LogRecord]: ...

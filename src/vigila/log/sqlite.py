@@ -6,8 +6,9 @@ LZ4-compressed. An
 append is one `BEGIN IMMEDIATE` transaction, so several processes may append
 safely, and it returns only after `COMMIT`: an acknowledged event is durable to
 the degree the `synchronous` mode promises (FULL survives power loss).
-Idempotency: an `ids` table remembers every id still in the log; retention
-forgets the ids of the chunks it deletes.
+Idempotency: an `ids` table remembers every id a client gave that is still in
+the log, and a `minted` table each run of ids vigila minted for a batch (one row
+per run, not per id); retention forgets both with the chunks it deletes.
 
 >>> import tempfile, pathlib
 >>> log = SqliteLog(pathlib.Path(tempfile.mkdtemp()) / "log.db", partitions=2)
@@ -27,7 +28,14 @@ import lz4.frame
 import msgspec
 
 from vigila.clock import Clock, SystemClock
-from vigila.log.base import AppendResult, LogEntry, LogRecord, PartitionState, partition_for
+from vigila.log.base import (
+    AppendResult,
+    IdRange,
+    LogEntry,
+    LogRecord,
+    PartitionState,
+    partition_for,
+)
 from vigila.sqlitedb import Database
 
 CHUNK_EVENTS = 2000
@@ -42,6 +50,17 @@ CREATE TABLE IF NOT EXISTS chunks (
     PRIMARY KEY (part, base)
 );
 CREATE TABLE IF NOT EXISTS ids (id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS minted (
+    prefix TEXT NOT NULL, first TEXT NOT NULL, last TEXT NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (prefix, first)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS minted_at ON minted (at);
+"""
+_MINTED_AMONG = """
+SELECT j.value FROM json_each(?) j WHERE length(j.value) = 36
+  AND substr(j.value, 25) GLOB '""" + "[0-9a-f]" * 12 + """'
+  AND EXISTS (SELECT 1 FROM minted m WHERE m.prefix = substr(j.value, 1, 24)
+              AND m.first <= j.value AND j.value <= m.last)
 """
 _encode_json = msgspec.json.Encoder().encode
 _PARTITION_CACHE_SIZE = 100_000
@@ -81,27 +100,34 @@ class SqliteLog:
                     f" keep log.partitions = {row[0]} or start with a new data directory"
                 )
 
-    def append(self, entries: list[LogEntry], *, dedup: bool = True) -> AppendResult:
-        """Append in one transaction; with `dedup`, ids already in the log are skipped."""
-        return self.append_many([entries], dedup=dedup)[0]
+    def append(self, entries: list[LogEntry], *, dedup: bool = True,
+               minted: IdRange | None = None) -> AppendResult:
+        """Append in one transaction; with `dedup`, ids already in the log are skipped.
+        `minted`: every entry's id was minted in that run, so none needs checking."""
+        return self.append_many([entries], dedup=dedup, minted=[minted])[0]
 
-    def append_many(self, batches: list[list[LogEntry]], *, dedup: bool = True
-                    ) -> list[AppendResult]:
+    def append_many(self, batches: list[list[LogEntry]], *, dedup: bool = True,
+                    minted: list[IdRange | None] | None = None) -> list[AppendResult]:
         """Append several batches in one transaction; duplicates count where they occur."""
         now_ms = int(self._clock.now() * 1000)
+        runs = minted or [None] * len(batches)
         with self._db.write() as conn:
+            conn.executemany("INSERT OR IGNORE INTO minted VALUES (?, ?, ?, ?)",
+                             [(r.first[:24], r.first, r.last, now_ms) for r in runs if r])
             fresh = None
             if dedup:
-                fresh = self._claim_ids(conn, [e.id for batch in batches for e in batch])
+                given = [e.id for batch, run in zip(batches, runs, strict=True) if run is None
+                         for e in batch]
+                fresh = self._claim_ids(conn, given)
             by_part: dict[int, list[LogEntry]] = {}
             results = []
             position = 0
-            for batch in batches:
+            for batch, run in zip(batches, runs, strict=True):
                 kept = batch
-                if fresh is not None:
+                if fresh is not None and run is None:
                     flags = fresh[position : position + len(batch)]
                     kept = [e for e, new in zip(batch, flags, strict=True) if new]
-                position += len(batch)
+                    position += len(batch)
                 groups = self._group_by_partition(kept)
                 results.append(AppendResult(
                     appended=len(kept), duplicates=len(batch) - len(kept),
@@ -129,20 +155,24 @@ class SqliteLog:
     @staticmethod
     def _claim_ids(conn: sqlite3.Connection, ids: list[str]) -> list[bool] | None:
         """Record every new id. None when all are new (the usual case), else a flag per id:
-        True where the entry is the first holder of its id."""
+        True where the entry is the first holder of its id. An id inside a minted run is
+        known: a client sent back an event vigila gave an id."""
+        if not ids:
+            return None
+        payload = _encode_json(ids)
         conn.execute("SAVEPOINT claim")
         before = conn.total_changes
-        conn.execute("INSERT OR IGNORE INTO ids SELECT value FROM json_each(?)",
-                     (_encode_json(ids),))
-        if conn.total_changes - before == len(ids):
+        conn.execute("INSERT OR IGNORE INTO ids SELECT value FROM json_each(?)", (payload,))
+        inserted = conn.total_changes - before
+        minted = {row[0] for row in conn.execute(_MINTED_AMONG, (payload,))}
+        if inserted == len(ids) and not minted:
             conn.execute("RELEASE claim")
             return None
         conn.execute("ROLLBACK TO claim")
         conn.execute("RELEASE claim")
-        known = {
+        known = minted | {
             row[0] for row in conn.execute(
-                "SELECT id FROM ids WHERE id IN (SELECT value FROM json_each(?))",
-                (_encode_json(ids),))
+                "SELECT id FROM ids WHERE id IN (SELECT value FROM json_each(?))", (payload,))
         }
         fresh = []
         for id_ in ids:
@@ -223,6 +253,8 @@ class SqliteLog:
 
     def trim(self, before_ms: int) -> int:
         """Delete chunks appended before `before_ms`, and forget their ids."""
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM minted WHERE at<?", (before_ms,))
         deleted = 0
         while True:
             with self._db.write() as conn:

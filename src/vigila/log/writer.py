@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from vigila.log.base import AppendResult, EventLog, LogEntry
+from vigila.log.base import AppendResult, EventLog, IdRange, LogEntry
 
 _STOP = object()
 
@@ -32,15 +32,17 @@ class LogWriter:
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, entries: list[LogEntry], dedup: bool = True) -> Future[AppendResult]:
-        """Queue an append; the future resolves after its commit."""
+    def submit(self, entries: list[LogEntry], dedup: bool = True,
+               minted: IdRange | None = None) -> Future[AppendResult]:
+        """Queue an append (see `EventLog.append`); the future resolves after its commit."""
         future: Future[AppendResult] = Future()
-        self._queue.put((entries, dedup, future))
+        self._queue.put((entries, dedup, minted, future))
         return future
 
-    async def append(self, entries: list[LogEntry], dedup: bool = True) -> AppendResult:
+    async def append(self, entries: list[LogEntry], dedup: bool = True,
+                     minted: IdRange | None = None) -> AppendResult:
         """Append from async code; returns after the commit."""
-        return await asyncio.wrap_future(self.submit(entries, dedup))
+        return await asyncio.wrap_future(self.submit(entries, dedup, minted))
 
     def stop(self, timeout: float = 10) -> None:
         self._queue.put(_STOP)
@@ -69,13 +71,14 @@ class LogWriter:
 
     def _commit(self, group: list) -> None:
         try:
-            results = self._log.append_many([entries for entries, _, _ in group],
-                                            dedup=group[0][1])
+            results = self._log.append_many([entries for entries, _, _, _ in group],
+                                            dedup=group[0][1],
+                                            minted=[minted for _, _, minted, _ in group])
         except Exception as exc:  # the disk is full or the file is gone: fail each request
-            for _, _, future in group:
+            for _, _, _, future in group:
                 future.set_exception(exc)
             return
-        for (_, _, future), result in zip(group, results, strict=True):
+        for (_, _, _, future), result in zip(group, results, strict=True):
             future.set_result(result)
         if self._on_commit:
             self._on_commit(results)
