@@ -79,11 +79,13 @@ def durable(bodies: list[bytes], config, root: Path, process: bool) -> float:  #
     return len(bodies) * BATCH / elapsed
 
 
-def http(bodies: list[bytes], directory: Path, clients: int = 4) -> float:
+def http(bodies: list[bytes], directory: Path, workers: int, clients: int = 4) -> float:
+    """`vigila serve` with the fabric pack processing what it accepts, `workers` ingest
+    processes, and `clients` threads posting the bodies."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "vigila", "serve", "--data-dir", str(directory), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "200"})
+        env={**os.environ, "COLUMNS": "200", "VIGILA_INGEST_WORKERS": str(workers)})
     try:
         url = None
         while url is None:
@@ -140,7 +142,8 @@ def main() -> None:
         normal = median_of(args.runs, durable, bodies, dev, root, process=False)
         full = median_of(args.runs, durable, bodies, prod, root, process=False)
         processed = median_of(args.runs, durable, bodies, dev, root, process=True)
-        over_http = http(bodies, root / "http")
+        over_http = http(bodies, root / "http", workers=0)
+        over_http_workers = http(bodies, root / "http-workers", workers=1)
     figures = {
         "benchmark": "ingest",
         "events": total,
@@ -150,9 +153,11 @@ def main() -> None:
         "durable_full_sync_eps": round(full),
         "processed_eps": round(processed),
         "http_eps": round(over_http),
+        "http_one_worker_eps": round(over_http_workers),
         "durable_to_decode": round(normal / decode, 3),
         "processed_to_decode": round(processed / decode, 3),
         "http_to_decode": round(over_http / decode, 3),
+        "one_worker_to_in_process": round(over_http_workers / over_http, 3),
         "runs": args.runs,
         "cpus": os.cpu_count(),
     }

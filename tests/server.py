@@ -20,12 +20,12 @@ class Server:
     Its output is read all along (a full pipe would stall it); `output` keeps the end."""
 
     def __init__(self, data_dir: Path, *args: str, profile: str = "dev",
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "vigila", "serve", "--data-dir", str(data_dir), "--port", "0",
              *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "VIGILA_PROFILE": profile, "COLUMNS": "200"})
+            env={**os.environ, "VIGILA_PROFILE": profile, "COLUMNS": "200", **(env or {})})
         self.started = time.monotonic()
         self.output: deque[str] = deque(maxlen=200)
         self.url = self._wait_for_url(timeout)
@@ -47,6 +47,11 @@ class Server:
                 break
         self.proc.kill()
         raise RuntimeError("the server did not start:\n" + "".join(self.output))
+
+    def children(self) -> list[int]:
+        """Pids of the server's child processes (its ingest workers)."""
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
 
     def kill(self) -> None:
         """SIGKILL: no shutdown at all."""

@@ -25,6 +25,7 @@ from vigila.config.loader import ConfigError
 from vigila.config.schema import Config
 from vigila.ingest.decoder import EventDecoder
 from vigila.ingest.service import IngestService
+from vigila.ingest.workers import IngestWorkers
 from vigila.insights.engine import ChainResult, build_engine
 from vigila.insights.request import LedgerEntry, is_fallback
 from vigila.insights.stages.budget import month_start
@@ -77,6 +78,8 @@ class Runtime:
         decoder = EventDecoder(self.schemas, config.ingest, region=config.region,
                                account=config.account)
         self.ingest = IngestService(decoder, config.ingest, self.clock)
+        self.ingest_workers = (IngestWorkers(config, config.ingest.workers)
+                               if config.ingest.workers else None)
         self.metrics = EngineMetrics(self.lag, self.store.count_dead_letters, PIPELINE_GROUP)
         self.tracer_provider = make_tracer_provider(config, span_exporter)
         self.tracer = tracer(self.tracer_provider)
@@ -85,7 +88,7 @@ class Runtime:
         self._ingesting = 0
         self._ingesting_lock = threading.Lock()
         self.writer = LogWriter(self.log, max_events=config.log.append_batch_max,
-                                on_commit=self._committed)
+                                on_commit=self.committed)
         self.router = Router(region=config.region, account=config.account)
         self.rules = RuleCatalog(config, [(rule, f"pack:{p.name}") for p in self.packs
                                           for rule in p.rules], self.store, self.router,
@@ -133,7 +136,7 @@ class Runtime:
                 self.log, self.store, self._processors(),
                 self.schemas, self.clock, group=PIPELINE_GROUP,
                 batch_size=self.config.pipeline.batch_size, on_batch=self._processed,
-                tracer=self.tracer, on_append=self._committed, router=self.router,
+                tracer=self.tracer, on_append=self.committed, router=self.router,
                 metrics=self._extractor, on_metrics=self.metrics_engine.add)
             owned = range(index, self.log.partitions, count)
             workers.append(RunnerThread(runner, owned, self.config.pipeline.idle_wait_seconds,
@@ -186,6 +189,8 @@ class Runtime:
         """Start the log writer and, unless `pipeline` is False, the workers and retention."""
         self._started = True
         self.writer.start()
+        if self.ingest_workers is not None:
+            self.ingest_workers.start()
         if pipeline:
             for worker in self.workers:
                 worker.start()
@@ -196,6 +201,8 @@ class Runtime:
     def stop(self) -> None:
         """Stop the threads (if started), flush traces, close the databases."""
         self._stop.set()
+        if self.ingest_workers is not None:
+            self.ingest_workers.close()
         if self._started:
             self.writer.stop()
             for worker in self.workers:
@@ -228,7 +235,9 @@ class Runtime:
         return self._ingesting > 0 and \
             self.total_lag() < self.config.log.max_lag_records // 2
 
-    def _committed(self, results: list[AppendResult]) -> None:
+    def committed(self, results: list[AppendResult]) -> None:
+        """Account for appends committed (by the writer, the pipeline or an ingest worker):
+        heads for lag, metrics, and a wake-up for the pipeline."""
         with self._heads_lock:
             for result in results:
                 for part, count in result.records_by_partition.items():
@@ -249,7 +258,7 @@ class Runtime:
     def append(self, entries: list[LogEntry], *, minted: IdRange | None = None) -> AppendResult:
         """Append decoded entries to the log now (not batched) and wake the workers."""
         result = self.log.append(entries, minted=minted)
-        self._committed([result])
+        self.committed([result])
         return result
 
     def bare_route(self, pack: str, route: str) -> BareRoute | None:

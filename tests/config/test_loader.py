@@ -61,6 +61,7 @@ def test_list_and_map_env_values():
     ({"VIGILA_PROFILE": "qa"}, "expected one of dev, staging, production"),
     ({"VIGILA_NAME": "Bad Name!"}, "name = 'Bad Name!'"),
     ({"VIGILA_INGEST_MAX_BODY_BYTES": "10"}, "Expected `int` >= 1024"),
+    ({"VIGILA_INGEST_WORKERS": "-1"}, "ingest.workers = '-1' (env VIGILA_INGEST_WORKERS)"),
     ({"VIGILA_TRACING_SAMPLE_RATIO": "2"}, "tracing.sample_ratio"),
     ({"VIGILA_AI_PROVIDER": "gpt"}, "allowed: anthropic, bedrock, none, openai"),
     ({"VIGILA_AI_SAMPLE_RATE": "1.5"}, "ai.sample_rate = '1.5' (env VIGILA_AI_SAMPLE_RATE)"),

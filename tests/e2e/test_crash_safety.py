@@ -24,8 +24,10 @@ def batch(writer: int, n: int) -> list[dict]:
             for i in range(BATCH)]
 
 
-def test_sigkill_loses_no_acknowledged_event_and_duplicates_none(tmp_path):
-    server = Server(tmp_path)
+@pytest.mark.parametrize("workers", ["0", "1"], ids=["in-process", "ingest-worker"])
+def test_sigkill_loses_no_acknowledged_event_and_duplicates_none(tmp_path, workers):
+    env = {"VIGILA_INGEST_WORKERS": workers}
+    server = Server(tmp_path, env=env)
     url = server.url
     acked: set[str] = set()
     unacked: list[list[dict]] = []
@@ -67,7 +69,7 @@ def test_sigkill_loses_no_acknowledged_event_and_duplicates_none(tmp_path):
         checkpointed = db.execute("SELECT coalesce(sum(position), 0) FROM checkpoints"
                                   ).fetchone()[0]
 
-    server = Server(tmp_path)
+    server = Server(tmp_path, env=env)
     try:
         with httpx.Client(base_url=server.url, timeout=10) as client:
             for events in unacked:  # clients retry what was never acknowledged

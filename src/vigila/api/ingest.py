@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -16,8 +16,9 @@ from vigila.api.responses import ApiError, json_response
 from vigila.events.envelope import Event
 from vigila.ingest.body import EventItems, split_items
 from vigila.ingest.errors import Backpressure, BodyTooLarge, IngestError, MalformedBody
-from vigila.ingest.service import Prepared
+from vigila.ingest.service import IngestResult, Prepared
 from vigila.ingest.wrap import wrap_details
+from vigila.log.base import AppendResult
 from vigila.runtime import Runtime
 
 router = APIRouter(tags=["ingest"])
@@ -76,7 +77,9 @@ async def read_body(request: Request, limit: int) -> bytes:
              dependencies=[Depends(require("ingest"))],
              openapi_extra={"requestBody": _request_body_schema()})
 async def post_events(request: Request, rt: Runtime = Depends(runtime)) -> Response:
-    return await _ingest(request, rt, rt.ingest.prepare)
+    if rt.ingest_workers is not None:
+        return await _ingest(request, rt, _in_worker(rt))
+    return await _ingest(request, rt, _in_process(rt, rt.ingest.prepare))
 
 
 @router.post("/v1/packs/{pack}/{route}", summary="Ingest a pack's details without envelopes",
@@ -100,11 +103,43 @@ async def post_bare(pack: str, route: str, request: Request,
         prepared.items = items
         return prepared
 
-    return await _ingest(request, rt, prepare)
+    return await _ingest(request, rt, _in_process(rt, prepare))
 
 
-async def _ingest(request: Request, rt: Runtime,
-                  prepare: Callable[[bytes, str | None, str | None], Prepared]) -> Response:
+Ingest = Callable[[bytes, str | None, str | None], Awaitable[tuple[IngestResult, AppendResult]]]
+
+
+def _in_process(rt: Runtime, prepare: Callable[[bytes, str | None, str | None], Prepared]
+                ) -> Ingest:
+    """Decode in a thread of this process, append through the group-commit writer."""
+    async def ingest(body: bytes, content_type: str | None,
+                     encoding: str | None) -> tuple[IngestResult, AppendResult]:
+        with rt.tracer.start_as_current_span("decode"):
+            prepared = await run_in_threadpool(prepare, body, content_type, encoding)
+        with rt.tracer.start_as_current_span("append"):
+            appended = await rt.writer.append(prepared.batch.entries,
+                                              minted=prepared.batch.minted)
+        if prepared.batch.rejected:
+            await run_in_threadpool(rt.store.add_dead_letters, rt.ingest.dead_letters(prepared))
+        return rt.ingest.result(prepared, appended), appended
+
+    return ingest
+
+
+def _in_worker(rt: Runtime) -> Ingest:
+    """Decode and append in an ingest worker process (`ingest.workers`)."""
+    async def ingest(body: bytes, content_type: str | None,
+                     encoding: str | None) -> tuple[IngestResult, AppendResult]:
+        assert rt.ingest_workers is not None
+        with rt.tracer.start_as_current_span("worker"):
+            done = await rt.ingest_workers.ingest(body, content_type, encoding)
+        rt.committed([done.appended])
+        return done.result, done.appended
+
+    return ingest
+
+
+async def _ingest(request: Request, rt: Runtime, ingest: Ingest) -> Response:
     started = time.perf_counter()
     metrics = rt.metrics
     with rt.ingesting(), rt.tracer.start_as_current_span("ingest") as span:
@@ -112,10 +147,8 @@ async def _ingest(request: Request, rt: Runtime,
             if rt.total_lag() > rt.config.log.max_lag_records:
                 raise Backpressure("the pipeline is behind; retry later", rt.retry_after())
             body = await read_body(request, rt.config.ingest.max_body_bytes)
-            with rt.tracer.start_as_current_span("decode"):
-                prepared = await run_in_threadpool(
-                    prepare, body, request.headers.get("content-type"),
-                    request.headers.get("content-encoding"))
+            result, appended = await ingest(body, request.headers.get("content-type"),
+                                            request.headers.get("content-encoding"))
         except IngestError as exc:
             metrics.ingest_rejects.labels(exc.reason).inc()
             metrics.ingest_requests.labels(str(exc.status)).inc()
@@ -124,12 +157,6 @@ async def _ingest(request: Request, rt: Runtime,
             if isinstance(exc, Backpressure):
                 headers = {"Retry-After": str(exc.retry_after)}
             raise ApiError(exc.status, exc.reason, exc.message, headers) from None
-        with rt.tracer.start_as_current_span("append"):
-            appended = await rt.writer.append(prepared.batch.entries,
-                                              minted=prepared.batch.minted)
-        if prepared.batch.rejected:
-            await run_in_threadpool(rt.store.add_dead_letters, rt.ingest.dead_letters(prepared))
-        result = rt.ingest.result(prepared, appended)
         span.set_attribute("vigila.accepted", result.accepted)
         span.set_attribute("vigila.rejected", len(result.rejected))
     metrics.append_seconds.observe(time.perf_counter() - started)

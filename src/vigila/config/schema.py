@@ -51,6 +51,9 @@ class IngestConfig(msgspec.Struct, forbid_unknown_fields=True):
     """Deepest nesting of objects and arrays in one event."""
     deadletter_raw_cap: Annotated[int, Meta(ge=0)] = 64 * 1024
     """Bytes of a rejected item kept in the dead-letter store."""
+    workers: Annotated[int, Meta(ge=0, le=64)] = 0
+    """Processes that decode and append `POST /v1/events` bodies beside the server's
+    interpreter (0: the server does it); about one per core the pipeline leaves free."""
 
 
 class PipelineConfig(msgspec.Struct, forbid_unknown_fields=True):
