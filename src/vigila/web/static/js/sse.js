@@ -24,8 +24,10 @@ let nextId = 0;
 /**
  * Open `path` as an event stream; `onEvent(name, data, id)` gets each event (data
  * parsed as JSON). Reconnects after a drop, waiting the server's `retry` and then
- * twice as long each failed attempt (with jitter) up to 30 s, and resumes with
- * `Last-Event-ID`. Returns a function that closes the stream.
+ * twice as long each failed attempt (with jitter) up to 30 s; an attempt counts as
+ * good once a block arrives, not on the headers alone. Resumes with `Last-Event-ID`.
+ * While the page is hidden the stream is closed, and opened again when it shows.
+ * Returns a function that closes the stream.
  */
 export function subscribe(path, onEvent, {lastEventId = null} = {}) {
   const id = nextId++;
@@ -35,6 +37,7 @@ export function subscribe(path, onEvent, {lastEventId = null} = {}) {
   let controller = null;
   let timer = null;
   let closed = false;
+  let paused = false;
 
   async function connect() {
     controller = new AbortController();
@@ -44,17 +47,16 @@ export function subscribe(path, onEvent, {lastEventId = null} = {}) {
       const response = await fetch(path, {headers, signal: controller.signal, cache: "no-store"});
       if (!response.ok) throw new ApiError(response.status, "stream", response.statusText);
       report(id, "live");
-      delay = baseDelay;
       await read(response.body);
     } catch (error) {
-      if (closed) return;
+      if (closed || paused) return;
       if (error instanceof ApiError && error.status === 401) {
         report(id, null);
         unauthenticated();
         return;
       }
     }
-    if (closed) return;
+    if (closed || paused) return;
     report(id, "reconnecting");
     timer = setTimeout(connect, delay * (0.8 + Math.random() * 0.4));
     delay = Math.min(delay * 2, MAX_DELAY_MS);
@@ -69,6 +71,7 @@ export function subscribe(path, onEvent, {lastEventId = null} = {}) {
       buffer += value.replace(/\r\n?/g, "\n");
       let end;
       while ((end = buffer.indexOf("\n\n")) >= 0) {
+        delay = baseDelay;
         dispatch(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);
       }
@@ -91,9 +94,24 @@ export function subscribe(path, onEvent, {lastEventId = null} = {}) {
     if (data.length) onEvent(name, JSON.parse(data.join("\n")), lastId);
   }
 
+  function onVisibility() {
+    if (document.hidden && !paused) {
+      paused = true;
+      clearTimeout(timer);
+      if (controller) controller.abort();
+      report(id, null);
+    } else if (!document.hidden && paused) {
+      paused = false;
+      delay = baseDelay;
+      connect();
+    }
+  }
+
+  document.addEventListener("visibilitychange", onVisibility);
   connect();
   return () => {
     closed = true;
+    document.removeEventListener("visibilitychange", onVisibility);
     clearTimeout(timer);
     if (controller) controller.abort();
     report(id, null);
