@@ -62,3 +62,15 @@ def test_filters_narrow_the_feed(page: Page, fabric: Server) -> None:
 
     filter_feed(page, type_="rdma_timeout")
     expect(page.locator(".feed")).to_have_text("No insights match in this range")
+
+
+def test_a_live_insight_keeps_the_focus_where_it_was(page: Page, fabric: Server) -> None:
+    page.goto(f"{fabric.url}/#/insights")
+    expect(page.locator("#live")).to_have_text("live")
+    first = page.locator(".feed li[data-id]").first
+    expect(first).to_be_visible(timeout=(2 * CRITICAL_EVERY_SECONDS + 5) * 1000)
+    focused = first.get_attribute("data-id")
+    first.locator("button").focus()
+    expect(page.locator(".feed li.fresh").first).to_be_visible(  # a new one arrived live
+        timeout=(2 * CRITICAL_EVERY_SECONDS + 5) * 1000)
+    assert page.evaluate("document.activeElement.closest('li')?.dataset.id") == focused

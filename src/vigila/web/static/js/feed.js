@@ -21,13 +21,20 @@ export function insightFeed({limit, minRisk = 0, type = "", entity = "", since, 
   const matches = (insight) => insight.risk_score >= minRisk
     && (!type || insight.prediction_type === type) && (!entity || insight.entity === entity);
 
-  function render(freshIds = new Set()) {
+  const rows = new Map();  // insight_id -> its <li>, so a new insight moves no other row
+
+  function row(insight, fresh) {
+    const element = insightRow(insight, onSelect, {fresh});
+    rows.set(insight.insight_id, element);
+    return element;
+  }
+
+  function render() {
     if (!items.length) {
       replace(list, h("li", {class: "empty", text: "No insights match in this range"}));
       return;
     }
-    replace(list, items.map((insight) =>
-      insightRow(insight, onSelect, {fresh: freshIds.has(insight.insight_id)})));
+    replace(list, items.map((insight) => row(insight, false)));
   }
 
   function add(insight) {
@@ -35,8 +42,18 @@ export function insightFeed({limit, minRisk = 0, type = "", entity = "", since, 
     seen.add(insight.insight_id);
     items.push(insight);
     items.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
-    items.splice(limit);
-    render(new Set([insight.insight_id]));
+    for (const dropped of items.splice(limit)) {
+      rows.get(dropped.insight_id)?.remove();
+      rows.delete(dropped.insight_id);
+    }
+    const at = items.indexOf(insight);
+    if (at < 0) return;
+    if (items.length === 1) {
+      replace(list, row(insight, true));  // in place of "No insights match"
+      return;
+    }
+    const next = items[at + 1];
+    list.insertBefore(row(insight, true), next ? rows.get(next.insight_id) : null);
   }
 
   list.append(h("li", {class: "empty", text: "Loading insights…"}));
