@@ -42,6 +42,7 @@ from vigila.packs.base import BareRoute, load_packs, register_schemas
 from vigila.pipeline.processor import Processor
 from vigila.pipeline.runner import BatchStats, PipelineRunner, RunnerThread
 from vigila.routing.catalog import RuleCatalog
+from vigila.routing.model import notifies
 from vigila.routing.outbox import Backoff, Dispatcher, OutboxEntry
 from vigila.routing.router import Router
 from vigila.routing.targets import TargetDelivery
@@ -114,7 +115,8 @@ class Runtime:
             AlarmEvaluator(self.clock, self.metrics_engine.aggregator, region=config.region,
                            account=config.account,
                            late_data_delay=config.alerting.late_data_delay_seconds),
-            lock=self.metrics_engine.lock, publish=self._publish_events, act=self._act)
+            lock=self.metrics_engine.lock, publish=self._publish_events, act=self._act,
+            follows_alerts=lambda name: name in config.targets and notifies(config.targets[name]))
         self.alarm_catalog = AlarmCatalog(
             config, [(a, f"pack:{p.name}") for p in self.packs for a in p.alarms], self.store,
             self.alarms, self.clock)

@@ -134,3 +134,34 @@ def test_a_rule_over_the_api_cannot_read_secrets(tmp_path):
         assert "exfiltrate" not in rt.rules.all()
     finally:
         rt.stop()
+
+
+def test_an_alarm_alert_resolves_on_its_channel_without_ok_actions(tmp_path, receiver):
+    """`ok_actions` leave the pager out: the OK change still resolves the pager's alert,
+    so it is not repeated every `repeat_interval` for ever; a plain webhook among the
+    alarm actions hears only what CloudWatch would send it."""
+    clock = ManualClock(T0)
+    targets = {
+        "pager": {"type": "webhook", "format": "alertmanager", "url": receiver.url + "/am",
+                  "timeout_seconds": 1, "group": {"wait_seconds": 0, "interval_seconds": 10,
+                                                  "repeat_interval_seconds": 60}},
+        "hook": {"type": "webhook", "url": receiver.url + "/hook", "timeout_seconds": 1},
+    }
+    rt = Runtime(make_config(tmp_path, targets=targets, alarms=[
+        {**HOT, "alarm_actions": ["pager", "hook"], "ok_actions": []}]), clock=clock)
+
+    def run(seconds: int) -> None:
+        for _ in range(seconds // 5):
+            clock.advance(5)
+            rt.dispatcher.run_once()
+
+    try:
+        rt.alarms.set_state("hot", "ALARM", "hot")
+        run(30)
+        rt.alarms.set_state("hot", "OK", "cool again")
+        run(300)  # five repeat intervals
+        pages = [json.loads(r.body)["status"] for r in receiver.received if r.path == "/am"]
+        assert pages == ["firing", "resolved"]
+        assert paths(receiver).count("/hook") == 1  # the ALARM change only
+    finally:
+        rt.stop()

@@ -43,11 +43,15 @@ class AlarmService:
 
     def __init__(self, evaluator: AlarmEvaluator, *, lock: threading.Lock,
                  publish: Callable[[list[dict]], None],
-                 act: Callable[[dict, list[str]], None]) -> None:
+                 act: Callable[[dict, list[str]], None],
+                 follows_alerts: Callable[[str], bool] = lambda target: False) -> None:
+        """`follows_alerts(target)`: whether a target keeps alerts open until they resolve
+        (a notification channel), and so must hear when an alarm leaves ALARM."""
         self._evaluator = evaluator
         self._lock = lock
         self._publish = publish
         self._act = act
+        self._follows_alerts = follows_alerts
         self._origins: dict[str, str] = {}
         self._definitions: dict[str, AlarmDefinition] = {}
 
@@ -107,8 +111,21 @@ class AlarmService:
             return
         self._publish(events)
         for event in events:
-            if event.get("actions"):
-                self._act(event, event["actions"])
+            targets = [*event.get("actions", []), *self._resolving(event)]
+            if targets:
+                self._act(event, list(dict.fromkeys(targets)))
+
+    def _resolving(self, event: dict) -> list[str]:
+        """The channels an alarm leaving ALARM alerted, even when its new state's actions
+        leave them out: without the change their alert would fire, and repeat, forever."""
+        detail = event.get("detail", {})
+        if (detail.get("previousState", {}).get("value") != "ALARM"
+                or detail.get("state", {}).get("value") == "ALARM"):
+            return []
+        alarm = self._definitions.get(detail.get("alarmName", ""))
+        if alarm is None:
+            return []
+        return [t for t in alarm.alarm_actions if self._follows_alerts(t)]
 
     # -- reading ----------------------------------------------------------------------
 
