@@ -140,6 +140,12 @@ def test_state_round_trip_gives_identical_results():
     second.import_states(states)
     got += [o.detail.triggers for ev in typed[400:] for o in second.process(ev, CTX)]
     assert got == expected and expected
+    # importing replaces: the half-run enricher goes back to exactly the saved states
+    first.import_states(states)
+    again = [o.detail.triggers for ev in typed[400:] for o in first.process(ev, CTX)]
+    assert again == got[len(got) - len(again):]
+    first.import_states({})
+    assert first.export_states() == {} and not first._ports
 
 
 def test_pipeline_triggers_on_faults_and_resumes_baselines_after_restart(tmp_path):

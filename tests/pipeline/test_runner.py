@@ -1,3 +1,5 @@
+import sqlite3
+
 import msgspec
 import pytest
 
@@ -160,3 +162,47 @@ def test_the_runtime_yields_only_while_ingesting_with_a_small_backlog(tmp_path):
         assert not rt._ingest_first()
     finally:
         rt.stop()
+
+
+class Counter:
+    """Counts events per resource: state saved with each batch."""
+
+    name = "counter"
+    accepts = None
+
+    def __init__(self):
+        self.counts: dict[str, int] = {}
+        self._dirty: set[str] = set()
+
+    def process(self, event, ctx):
+        entity = event.resources[0]
+        self.counts[entity] = self.counts.get(entity, 0) + 1
+        self._dirty.add(entity)
+        return ()
+
+    def export_states(self):
+        dirty, self._dirty = self._dirty, set()
+        return {e: str(self.counts[e]).encode() for e in dirty}
+
+    def import_states(self, states):
+        self.counts, self._dirty = {e: int(v) for e, v in states.items()}, set()
+
+
+def test_a_failed_commit_leaves_no_trace_in_processor_state(parts):
+    clock, log, store, service = parts
+    events = [plain_event(i % 3, id=f"e{i}") for i in range(12)]
+    ingest(service, log, store, events[:6])
+    counter = Counter()
+    runner = PipelineRunner(log, store, [counter], DetailSchemas(), clock)
+    assert runner.run_until_idle() == 6
+    ingest(service, log, store, events[6:])
+    writer = store._db._writer  # a real failure inside the real transaction
+    writer.execute("CREATE TEMP TRIGGER full BEFORE INSERT ON checkpoints "
+                   "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="disk is full"):
+        runner.run_until_idle()
+    writer.execute("DROP TRIGGER full")
+    assert runner.run_until_idle() == 6
+    assert counter.counts == {"order-0": 4, "order-1": 4, "order-2": 4}
+    stored = {e: int(v) for e, v in store.output_values("state:counter").items()}
+    assert stored == counter.counts

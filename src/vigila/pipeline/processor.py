@@ -61,7 +61,9 @@ class StatefulProcessor(Protocol):
         """Entity -> state, for the entities changed since the last export."""
         ...
 
-    def import_states(self, states: dict[str, bytes]) -> None: ...
+    def import_states(self, states: dict[str, bytes]) -> None:
+        """Replace all state by `states` (every entity not in it starts afresh)."""
+        ...
 
 
 class Processor(Protocol):

@@ -3,6 +3,9 @@
 The checkpoint is written in the same store transaction as the batch's outputs,
 so after a crash the runner resumes at the first batch whose outputs were not
 committed; outputs are keyed by event id, so a replayed batch changes nothing.
+Processor states are committed with them; when a commit fails, the states go
+back to the committed ones before the batch runs again, so no baseline learns
+an event twice.
 A processor that raises on one event dead-letters that event, with a short
 traceback, and the partition moves on.
 """
@@ -82,9 +85,7 @@ class PipelineRunner:
         self._metrics = metrics
         self._on_metrics = on_metrics
         self._routes: dict[tuple[str, str], list[Processor]] = {}
-        for processor in self._processors:
-            if hasattr(processor, "import_states"):
-                processor.import_states(store.output_values(f"state:{processor.name}"))
+        self._load_states()
         stored = store.checkpoints(group)
         self.positions = {p: stored.get(p, 0) for p in range(log.partitions)}
         self._seeks: dict[int, int] = {}
@@ -94,6 +95,8 @@ class PipelineRunner:
         """Process one batch of `partition` (at most `limit` records, default the batch
         size); returns how many records it held."""
         self._apply_seeks()
+        if self._states_stale:
+            self._load_states()
         started = self._clock.now()
         records = self._log.read(partition, self.positions[partition],
                                  min(limit or self._batch_size, self._batch_size))
@@ -111,8 +114,12 @@ class PipelineRunner:
                 if self._on_append:
                     self._on_append([appended])
             next_offset = records[-1].offset + 1
-            self._store.commit(ProcessedBatch(self.group, partition, next_offset, events,
-                                              outputs, letters, outbox))
+            try:
+                self._store.commit(ProcessedBatch(self.group, partition, next_offset, events,
+                                                  outputs, letters, outbox))
+            except BaseException:
+                self._states_stale = True  # the batch runs again: from the committed states
+                raise
             self.positions[partition] = next_offset
             if points and self._on_metrics:
                 self._on_metrics(points)
@@ -123,6 +130,14 @@ class PipelineRunner:
             self._on_batch(BatchStats(partition, len(records), len(letters), len(emits),
                                       len(outbox), self._clock.now() - started))
         return len(records)
+
+    def _load_states(self) -> None:
+        """Set every stateful processor to its states as last committed."""
+        self._states_stale = True
+        for processor in self._processors:
+            if hasattr(processor, "import_states"):
+                processor.import_states(self._store.output_values(f"state:{processor.name}"))
+        self._states_stale = False
 
     def _states(self) -> list[OutputRecord]:
         now_ms = int(self._clock.now() * 1000)

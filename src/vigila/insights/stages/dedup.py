@@ -40,6 +40,8 @@ class Dedup:
         return {key: f"{self._last[key][0]!r}|{self._last[key][1]}".encode() for key in dirty}
 
     def import_states(self, states: dict[str, bytes]) -> None:
+        """Replace the admitted keys by `states`."""
+        self._last, self._dirty = {}, set()
         for key, value in states.items():
             at, _, event_id = value.decode().partition("|")
             self._last[key] = (float(at), event_id)

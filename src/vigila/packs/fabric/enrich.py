@@ -184,6 +184,8 @@ class FabricEnricher:
         return {stream: self._ports[stream].to_state() for stream in dirty}
 
     def import_states(self, states: dict[str, bytes]) -> None:
+        """Replace every port's state by `states`."""
+        self._ports, self._dirty = {}, set()
         for stream, state in states.items():
             port = PortState()
             port.from_state(state)
