@@ -9,10 +9,11 @@ import pytest
 from tests.receiver import Receiver
 from tests.support import T0
 from vigila.clock import ManualClock
+from vigila.ingest.replay import replay_dead_letters
 from vigila.routing.model import FileTarget, WebhookTarget
 from vigila.routing.outbox import Backoff, Dispatcher, OutboxEntry
 from vigila.routing.targets import TargetDelivery
-from vigila.store.base import OutputRecord, ProcessedBatch
+from vigila.store.base import DeadLetter, OutputRecord, ProcessedBatch
 from vigila.store.sqlite import SqliteStore
 
 
@@ -203,3 +204,36 @@ def test_an_event_id_ending_in_a_newline_gets_a_hashed_dedup_key():
 
     assert dedup_key("chan/evil\n").startswith("sha256:")
     assert dedup_key("chan/fine") == "chan/fine"
+
+
+def test_a_dead_delivery_replayed_goes_back_in_the_outbox_and_nothing_else(store, receiver):
+    clock = ManualClock(T0)
+    enqueue(store, WebhookTarget(url=receiver.url + "/hook"), 2)
+    receiver.replies.append((400, {}))  # the first delivery fails for good
+    d = dispatcher(store, clock)
+    d.run_once()
+    (letter,) = store.dead_letters().items
+    assert letter.stage == "route:r" and store.outbox_counts() == {"dead": 1, "delivered": 1}
+
+    appended = []
+    clock.advance(3600)
+    (outcome,) = replay_dead_letters([letter], decoder=None, store=store, clock=clock,
+                                     append=lambda entries, dedup: appended.append(entries))
+    assert outcome.replayed and outcome.result == f"delivery of event {letter.event_id} " \
+        "queued again"
+    assert appended == []  # nothing goes back on the log: no rule or processor runs again
+    assert d.run_once() == 1
+    assert sorted(json.loads(b)["n"] for b in receiver.bodies()) == [0, 1]  # 2xx only
+    assert store.outbox_counts() == {"delivered": 2}
+    (again,) = replay_dead_letters(store.get_dead_letters([letter.id]), decoder=None,
+                                   store=store, clock=clock, append=appended.append)
+    assert not again.replayed and again.result == "already replayed"
+
+
+def test_a_grouped_notification_letter_is_not_replayed(store):
+    letter = DeadLetter(stage="route:notify:pager", reason="down", raw=b"{}", raw_size=2,
+                        at_ms=int(T0 * 1000), event_id="group-1")
+    (letter.id,) = store.add_dead_letters([letter])
+    (outcome,) = replay_dead_letters([letter], decoder=None, store=store,
+                                     clock=ManualClock(T0), append=lambda *a: None)
+    assert not outcome.replayed and "group sends its alerts again" in outcome.result

@@ -59,6 +59,7 @@ def replay(
 
     letters = rt.store.get_dead_letters(ids)
     outcomes = replay_dead_letters(letters, rt.ingest.decoder, append, rt.store, rt.clock)
+    rt.dispatcher.worker.wake()  # deliveries queued again are due now
     found = {letter.id for letter in letters}
     missing = [i for i in ids if i not in found]
     return json_response({"outcomes": outcomes, "missing": missing})

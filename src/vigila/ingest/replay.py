@@ -1,4 +1,5 @@
-"""Replay dead letters: rejected items go through ingest again, failed events back on the log."""
+"""Replay dead letters: rejected items go through ingest again, failed events back on the
+log, failed deliveries back in the outbox."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from vigila.clock import Clock
 from vigila.ingest.body import EventItems
 from vigila.ingest.decoder import EventDecoder, ItemError
 from vigila.log.base import AppendResult, LogEntry
+from vigila.notify.group import NOTIFY_RULE
 from vigila.store.base import DeadLetter, Store
 
 AppendFn = Callable[[list[LogEntry], bool], AppendResult]
@@ -28,11 +30,27 @@ def replay_dead_letters(letters: list[DeadLetter], decoder: EventDecoder, append
     """Replay each letter; a success takes it off the dead-letter list, a failure stays."""
     outcomes = []
     for letter in letters:
-        outcome = _replay_one(letter, decoder, append, clock)
+        if letter.stage.startswith("route:") and letter.replayed_at_ms is None:
+            outcome = _redeliver(letter, store, clock)
+        else:
+            outcome = _replay_one(letter, decoder, append, clock)
         store.mark_replayed(letter.id, int(clock.now() * 1000), outcome.result,
                             succeeded=outcome.replayed)
         outcomes.append(outcome)
     return outcomes
+
+
+def _redeliver(letter: DeadLetter, store: Store, clock: Clock) -> ReplayOutcome:
+    """A delivery that failed for good goes back in the outbox as it was: the same target
+    and payload, nothing processed or routed again."""
+    if letter.stage.startswith(f"route:{NOTIFY_RULE}"):
+        return ReplayOutcome(letter.id, False, "a grouped notification is not replayed: its "
+                             "group sends its alerts again at the next interval")
+    if store.outbox_requeue(letter, int(clock.now() * 1000)):
+        return ReplayOutcome(letter.id, True,
+                             f"delivery of event {letter.event_id} queued again")
+    return ReplayOutcome(letter.id, False, "its delivery is no longer in the outbox "
+                         "(kept as long as the events); nothing to queue again")
 
 
 def _replay_one(letter: DeadLetter, decoder: EventDecoder, append: AppendFn,

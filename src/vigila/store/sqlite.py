@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     done_ms INTEGER
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (due_ms) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_dead ON outbox (event_id) WHERE state = 'dead';
 CREATE TABLE IF NOT EXISTS rules (
     name TEXT PRIMARY KEY, spec BLOB NOT NULL, updated_ms INTEGER NOT NULL
 );
@@ -316,6 +317,17 @@ class SqliteStore:
             conn.execute("UPDATE outbox SET state='dead', done_ms=?, last_error=? WHERE key=?",
                          (letter.at_ms, letter.reason[:500], key))
             self._insert_dead_letters(conn, [letter])
+
+    def outbox_requeue(self, letter: DeadLetter, now_ms: int) -> int:
+        """The row died with the letter, in one transaction: same rule, event, time and
+        payload. Its attempts and its retry window start over."""
+        rule = letter.stage.removeprefix("route:")
+        with self._db.write() as conn:
+            return conn.execute(
+                "UPDATE outbox SET state='pending', attempts=0, last_error='', done_ms=NULL,"
+                " created_ms=?, due_ms=? WHERE state='dead' AND rule=? AND event_id=?"
+                " AND done_ms=? AND payload=?",
+                (now_ms, now_ms, rule, letter.event_id, letter.at_ms, letter.raw)).rowcount
 
     def outbox_counts(self) -> dict[str, int]:
         """Entries per state: pending, delivered, dead."""
