@@ -51,6 +51,8 @@ def test_filters_by_detail_type_and_resource(page: Page, fabric: Server,
     form.get_by_label("Detail type").fill("Analysis Triggered")
     form.get_by_label("Limit").select_option("50")
     form.get_by_role("button", name="Search").click()
+    status = page.locator("main").get_by_role("status")
+    expect(status).not_to_have_text("Loading…")  # the filtered answer, not the first load's
     rows = page.locator("table.events tbody tr[data-id]")
     expect(rows.first).to_be_visible()
     assert set(rows.evaluate_all("els => els.map(e => e.cells[2].textContent)")) == {
@@ -60,7 +62,7 @@ def test_filters_by_detail_type_and_resource(page: Page, fabric: Server,
     form.get_by_label("Detail type").fill("")
     form.get_by_label("Resource").fill(resource)
     form.get_by_role("button", name="Search").click()
-    expect(page.locator("main").get_by_role("status")).not_to_have_text("Loading…")
+    expect(status).not_to_have_text("Loading…")
     assert set(rows.evaluate_all("els => els.map(e => e.cells[3].textContent)")) == {resource}
     assert rows.count() > 1
 
