@@ -179,3 +179,18 @@ def test_fast_and_item_paths_agree_on_a_mixed_batch(decoder):
     for item in bad:
         assert decode(decoder, raw=[*good, item]).rejected[0].index == 2
     assert not decode(decoder, raw=good).rejected
+
+
+def test_the_fast_path_refuses_what_the_per_item_path_refuses(decoder):
+    good = json.dumps(plain_event(1)).encode()
+    two_in_one = good + b"," + good  # one NDJSON line, two values
+    batch = decoder.decode_batch(EventItems([good, two_in_one, good]), T0)
+    assert batch.indexes == [0, 2] and [r.index for r in batch.rejected] == [1]
+    assert "malformed JSON at $[1]" in batch.rejected[0].error
+    lone = decoder.decode_batch(EventItems([two_in_one]), T0)  # a lone object body
+    assert not lone.entries and len(lone.rejected) == 1
+    deep = json.dumps({**plain_event(2), "extra": [[[[[[[[[[1]]]]]]]]]]}).encode()
+    nested = decoder.decode_batch(EventItems([good, deep]), T0)
+    assert nested.indexes == [0] and "nests 11 levels deep" in nested.rejected[0].error
+    shallow = json.dumps({**plain_event(3), "extra": 1}).encode()
+    assert decoder.decode_batch(EventItems([good, shallow]), T0).indexes == [0, 1]

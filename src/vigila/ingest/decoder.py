@@ -26,6 +26,10 @@ _detail = attrgetter("detail")
 _id = attrgetter("id")
 
 
+class _KnownFieldsEvent(Event[msgspec.Raw], forbid_unknown_fields=True, gc=False):
+    """The fast path's envelope: no unknown field, whose nesting nothing would bound."""
+
+
 class Rejection(msgspec.Struct):
     """An item refused at `index` of its batch, and why."""
 
@@ -56,7 +60,7 @@ class EventDecoder:
         self._region = region
         self._account = account
         self._envelope = msgspec.json.Decoder(Event[msgspec.Raw])
-        self._envelopes = msgspec.json.Decoder(list[Event[msgspec.Raw]])
+        self._envelopes = msgspec.json.Decoder(list[_KnownFieldsEvent])
         self._encode = msgspec.json.Encoder().encode
         self._ids = EventIdSource()
 
@@ -92,6 +96,8 @@ class EventDecoder:
         detail_depth = limits.max_depth - 1  # the envelope is one level
         try:
             events = self._envelopes.decode(items.array)
+            if len(events) != len(items):  # an NDJSON line or lone body held several values
+                return None
             pairs = set(map(_pair, events))
             for source, detail_type in pairs:
                 if self._schemas.internal(source, detail_type):
