@@ -206,3 +206,27 @@ def test_a_failed_commit_leaves_no_trace_in_processor_state(parts):
     assert counter.counts == {"order-0": 4, "order-1": 4, "order-2": 4}
     stored = {e: int(v) for e, v in store.output_values("state:counter").items()}
     assert stored == counter.counts
+
+
+def test_a_failed_append_of_emitted_events_also_leaves_no_trace(parts):
+    clock, log, store, service = parts
+
+    class CountingAnnouncer(Counter):
+        accepts = frozenset({("app.orders", "Order Placed")})
+
+        def process(self, event, ctx):
+            super().process(event, ctx)
+            yield Emit(source="app.announcer", detail_type="Order Seen", detail={},
+                       resources=event.resources)
+
+    ingest(service, log, store, [plain_event(i % 2, id=f"e{i}") for i in range(4)])
+    counter = CountingAnnouncer()
+    runner = PipelineRunner(log, store, [counter], DetailSchemas(), clock)
+    log._db._writer.execute("CREATE TEMP TRIGGER full BEFORE INSERT ON chunks "
+                            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="disk is full"):
+        runner.run_once(0)
+        runner.run_once(1)
+    log._db._writer.execute("DROP TRIGGER full")
+    runner.run_until_idle()
+    assert counter.counts == {"order-0": 2, "order-1": 2}

@@ -103,33 +103,43 @@ class PipelineRunner:
         if not records:
             return 0
         with self._tracer.start_as_current_span("process") as span:
-            events, outputs, letters, emits = [], [], [], []
-            ctx = ProcessContext(clock=self._clock, partition=partition)
-            for record in records:
-                self._process(record, ctx, events, outputs, letters, emits)
-            outputs += self._states()
-            outbox, points = self._fanout(records)
-            if emits:
-                appended = self._log.append(emits)
-                if self._on_append:
-                    self._on_append([appended])
-            next_offset = records[-1].offset + 1
             try:
-                self._store.commit(ProcessedBatch(self.group, partition, next_offset, events,
-                                                  outputs, letters, outbox))
-            except BaseException:
-                self._states_stale = True  # the batch runs again: from the committed states
+                batch, emitted, points = self._process_batch(partition, records)
+                self._store.commit(batch)
+            except BaseException:  # processors saw the batch: it runs again from the
+                self._states_stale = True  # committed states, or baselines learn it twice
                 raise
-            self.positions[partition] = next_offset
+            self.positions[partition] = batch.next_offset
             if points and self._on_metrics:
                 self._on_metrics(points)
             span.set_attributes({"vigila.partition": partition, "vigila.records": len(records),
-                                 "vigila.dead_letters": len(letters),
-                                 "vigila.emitted": len(emits), "vigila.routed": len(outbox)})
+                                 "vigila.dead_letters": len(batch.dead_letters),
+                                 "vigila.emitted": emitted, "vigila.routed": len(batch.outbox)})
         if self._on_batch:
-            self._on_batch(BatchStats(partition, len(records), len(letters), len(emits),
-                                      len(outbox), self._clock.now() - started))
+            self._on_batch(BatchStats(partition, len(records), len(batch.dead_letters), emitted,
+                                      len(batch.outbox), self._clock.now() - started))
         return len(records)
+
+    def _process_batch(self, partition: int, records: list[LogRecord]
+                       ) -> tuple[ProcessedBatch, int, list[Datapoint]]:
+        """Run the processors, rules and metric declarations over `records`; append what
+        they emit. Returns the batch to commit, how many events were emitted, the points."""
+        events: list[StoredEvent] = []
+        outputs: list[OutputRecord] = []
+        letters: list[DeadLetter] = []
+        emits: list[LogEntry] = []
+        ctx = ProcessContext(clock=self._clock, partition=partition)
+        for record in records:
+            self._process(record, ctx, events, outputs, letters, emits)
+        outputs += self._states()
+        outbox, points = self._fanout(records)
+        if emits:
+            appended = self._log.append(emits)
+            if self._on_append:
+                self._on_append([appended])
+        batch = ProcessedBatch(self.group, partition, records[-1].offset + 1, events, outputs,
+                               letters, outbox)
+        return batch, len(emits), points
 
     def _load_states(self) -> None:
         """Set every stateful processor to its states as last committed."""
