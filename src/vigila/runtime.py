@@ -79,7 +79,8 @@ class Runtime:
         decoder = EventDecoder(self.schemas, config.ingest, region=config.region,
                                account=config.account)
         self.ingest = IngestService(decoder, config.ingest, self.clock)
-        self.ingest_workers = (IngestWorkers(config, config.ingest.workers)
+        self.ingest_workers = (IngestWorkers(config, config.ingest.workers,
+                                             on_commit=self.committed)
                                if config.ingest.workers else None)
         self.metrics = EngineMetrics(self.lag, self.store.count_dead_letters, PIPELINE_GROUP)
         self.tracer_provider = make_tracer_provider(config, span_exporter)
@@ -248,6 +249,17 @@ class Runtime:
         for worker in self.workers:
             worker.wake()
 
+    def sync_heads(self) -> None:
+        """Catch up with appends this process was not told of (another process, such as
+        `vigila ingest`, or an ingest worker whose answer never came back)."""
+        stored = [state.next for state in self.log.states()]
+        with self._heads_lock:
+            behind = any(s > h for s, h in zip(stored, self._heads, strict=True))
+            self._heads = [max(s, h) for s, h in zip(stored, self._heads, strict=True)]
+        if behind:
+            for worker in self.workers:
+                worker.wake()
+
     def _processed(self, stats: BatchStats) -> None:
         self.metrics.processed.labels(str(stats.partition)).inc(stats.records)
         self.metrics.process_dead_letters.inc(stats.dead_letters)
@@ -374,7 +386,9 @@ class Runtime:
         return points
 
     def tick(self) -> None:
-        """Periodic work: self-metrics, metric buckets, alarms, rules written elsewhere."""
+        """Periodic work: log heads, self-metrics, metric buckets, alarms, rules written
+        elsewhere."""
+        self.sync_heads()
         self.metrics_engine.add(self.self_datapoints())
         self.metrics_engine.tick()
         self.alarms.tick()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import signal
 import time
 
 import httpx
@@ -105,3 +106,34 @@ def alive(pid: int) -> bool:
         return False
     finally:
         os.sched_yield()
+
+
+def worker_pids(server: Server) -> list[int]:
+    """The server's ingest workers (its other child is multiprocessing's resource tracker)."""
+    pids = []
+    for pid in server.children():
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            if b"resource_tracker" not in cmdline.read():
+                pids.append(pid)
+    return pids
+
+
+def test_a_worker_that_dies_is_replaced_and_the_client_told_to_retry(tmp_path):
+    server = Server(tmp_path, env={"VIGILA_INGEST_WORKERS": "1"})
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            assert client.post("/v1/events", json=[plain_event(1)]).status_code == 200
+            (worker,) = worker_pids(server)
+            os.kill(worker, signal.SIGKILL)
+            statuses = []
+            deadline = time.monotonic() + 30
+            while not statuses or statuses[-1] != 200:
+                assert time.monotonic() < deadline, statuses
+                answer = client.post("/v1/events", json=[plain_event(2)])
+                statuses.append(answer.status_code)
+                if answer.status_code != 200:
+                    assert answer.status_code == 503, answer.text
+                    assert answer.json()["error"]["reason"] == "worker_lost"
+            assert worker not in worker_pids(server)
+    finally:
+        server.stop()

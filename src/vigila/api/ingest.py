@@ -133,7 +133,6 @@ def _in_worker(rt: Runtime) -> Ingest:
         assert rt.ingest_workers is not None
         with rt.tracer.start_as_current_span("worker"):
             done = await rt.ingest_workers.ingest(body, content_type, encoding)
-        rt.committed([done.appended])
         return done.result, done.appended
 
     return ingest

@@ -11,12 +11,15 @@ commit; the server process keeps HTTP, the pipeline and everything else.
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import signal
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import msgspec
@@ -24,6 +27,7 @@ import msgspec
 from vigila.clock import SystemClock
 from vigila.config.schema import Config
 from vigila.ingest.decoder import EventDecoder
+from vigila.ingest.errors import IngestError
 from vigila.ingest.service import IngestResult, IngestService
 from vigila.log.base import AppendResult
 from vigila.log.sqlite import SqliteLog
@@ -31,6 +35,7 @@ from vigila.packs.base import load_packs, register_schemas
 from vigila.store.sqlite import SqliteStore
 
 ORPHAN_CHECK_SECONDS = 0.5
+log = logging.getLogger(__name__)
 
 
 class WorkerIngest(msgspec.Struct, frozen=True):
@@ -58,7 +63,10 @@ class _Worker:
         prepared = self.service.prepare(body, content_type, content_encoding)
         appended = self.log.append(prepared.batch.entries, minted=prepared.batch.minted)
         if prepared.batch.rejected:
-            self.store.add_dead_letters(self.service.dead_letters(prepared))
+            try:
+                self.store.add_dead_letters(self.service.dead_letters(prepared))
+            except Exception:  # the events are committed: their answer must still go back
+                log.exception("storing %d rejected items failed", len(prepared.batch.rejected))
         return WorkerIngest(self.service.result(prepared, appended), appended)
 
 
@@ -67,7 +75,8 @@ _worker: _Worker | None = None
 
 def _start(config: Config) -> None:
     global _worker
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group: the server stops us
+    for signum in (signal.SIGINT, signal.SIGTERM):  # sent to the whole group (Ctrl-C, a
+        signal.signal(signum, signal.SIG_IGN)        # service manager): the server stops us
     _worker = _Worker(config)
     threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), name="orphan-watch",
                      daemon=True).start()
@@ -91,16 +100,29 @@ def _ready() -> None:
     """A task that only makes the pool start a process."""
 
 
+class WorkerLost(IngestError):
+    """An ingest worker died with the request: whether it was stored is unknown."""
+
+    status, reason = 503, "worker_lost"
+
+
 class IngestWorkers:
-    """A pool of ingest processes, started by `start`, stopped by `close`.
+    """A pool of ingest processes, started by `start`, stopped by `close`; a pool that
+    lost a process is replaced. `on_commit` hears of every append, answered or not.
 
     Processes are spawned, not forked: the server has threads and open databases."""
 
-    def __init__(self, config: Config, count: int) -> None:
+    def __init__(self, config: Config, count: int,
+                 on_commit: Callable[[list[AppendResult]], None]) -> None:
+        self._config = config
         self._count = count
-        self._pool = ProcessPoolExecutor(
-            count, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start, initargs=(config,))
+        self._on_commit = on_commit
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self._count, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start, initargs=(self._config,))
 
     def start(self) -> None:
         """Start the processes now, so the first request does not wait for them."""
@@ -110,9 +132,30 @@ class IngestWorkers:
     async def ingest(self, body: bytes, content_type: str | None,
                      content_encoding: str | None) -> WorkerIngest:
         """Decode and append `body` in a worker; returns after the commit. Raises
-        `IngestError` when the request fails as a whole, as `IngestService.prepare` does."""
-        return await asyncio.wrap_future(
-            self._pool.submit(_ingest, body, content_type, content_encoding))
+        `IngestError` when the request fails as a whole, as `IngestService.prepare` does,
+        and `WorkerLost` when the worker died with it."""
+        pool = self._pool
+        try:
+            future = pool.submit(_ingest, body, content_type, content_encoding)
+            future.add_done_callback(self._committed)  # even if the request is gone by then
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            self._replace(pool)
+            raise WorkerLost("an ingest worker stopped while taking this request; it may "
+                             "or may not be stored: send it again (events with ids are "
+                             "stored once)") from None
+
+    def _committed(self, future: Future[WorkerIngest]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            self._on_commit([future.result().appended])
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pool is broken:
+                log.error("an ingest worker died; starting a new pool")
+                self._pool = self._new_pool()
+                self.start()
+        broken.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         """Let the bodies in flight finish, then stop the processes."""
