@@ -87,3 +87,23 @@ def test_a_slow_earlier_answer_does_not_replace_a_newer_search(page: Page, fabri
     page.wait_for_timeout(200)
     expect(rows).to_have_count(1)
     expect(page.locator("main").get_by_role("status")).to_have_text("1 events")
+
+
+def test_older_events_of_a_search_are_not_offered_while_a_new_one_loads(
+        page: Page, fabric: Server, api: httpx.Client) -> None:
+    until_stored(api, "Port Metrics")
+    page.goto(f"{fabric.url}/#/events")
+    more = page.get_by_role("button", name="Older events")
+    expect(more).to_be_visible()
+    held: list[Route] = []
+    page.route("**/v1/events?*", lambda route: held.append(route))
+    form = page.get_by_role("form", name="Filter events")
+    form.get_by_label("Source", exact=True).fill("vigila.fabric")
+    form.get_by_role("button", name="Search").click()
+    expect(more).to_be_hidden()  # its cursor belongs to the search being replaced
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.unroute("**/v1/events?*")
+    expect(page.locator("main").get_by_role("status")).not_to_have_text("Loading…")
+    expect(more).to_be_visible()

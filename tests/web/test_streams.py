@@ -1,4 +1,4 @@
-"""Live streams: closed while the page is hidden, and back-off that a bare 200 cannot reset."""
+"""Live streams: closed while the page is hidden, and a back-off that only events reset."""
 
 from __future__ import annotations
 
@@ -40,7 +40,8 @@ def test_a_stream_that_answers_and_drops_at_once_backs_off(page: Page, fabric: S
 
     def empty_stream(route: Route) -> None:
         attempts.append(time.monotonic())
-        route.fulfill(status=200, body="", headers={"content-type": "text/event-stream"})
+        route.fulfill(status=200, body="retry: 1000\n\n",  # as the server starts, then gone
+                      headers={"content-type": "text/event-stream"})
 
     page.route("**/v1/insights/stream*", empty_stream)
     page.goto(f"{fabric.url}/#/insights")

@@ -25,7 +25,8 @@ let nextId = 0;
  * Open `path` as an event stream; `onEvent(name, data, id)` gets each event (data
  * parsed as JSON). Reconnects after a drop, waiting the server's `retry` and then
  * twice as long each failed attempt (with jitter) up to 30 s; an attempt counts as
- * good once a block arrives, not on the headers alone. Resumes with `Last-Event-ID`.
+ * good once an event arrives, not on the headers or a `retry` alone. Resumes with
+ * `Last-Event-ID`.
  * While the page is hidden the stream is closed, and opened again when it shows.
  * Returns a function that closes the stream.
  */
@@ -71,13 +72,13 @@ export function subscribe(path, onEvent, {lastEventId = null} = {}) {
       buffer += value.replace(/\r\n?/g, "\n");
       let end;
       while ((end = buffer.indexOf("\n\n")) >= 0) {
-        delay = baseDelay;
-        dispatch(buffer.slice(0, end));
+        if (dispatch(buffer.slice(0, end))) delay = baseDelay;
         buffer = buffer.slice(end + 2);
       }
     }
   }
 
+  /** Hand on one block; true when it carried an event (not only `retry` or a comment). */
   function dispatch(block) {
     let name = "message";
     const data = [];
@@ -89,9 +90,11 @@ export function subscribe(path, onEvent, {lastEventId = null} = {}) {
       if (field === "event") name = value;
       else if (field === "data") data.push(value);
       else if (field === "id") lastId = value;
-      else if (field === "retry" && /^\d+$/.test(value)) baseDelay = delay = Number(value);
+      else if (field === "retry" && /^\d+$/.test(value)) baseDelay = Number(value);
     }
-    if (data.length) onEvent(name, JSON.parse(data.join("\n")), lastId);
+    if (!data.length) return false;
+    onEvent(name, JSON.parse(data.join("\n")), lastId);
+    return true;
   }
 
   function onVisibility() {

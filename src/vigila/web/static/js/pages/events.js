@@ -53,14 +53,19 @@ export function mount(main, {range}) {
 
   let cursor = null;
   let count = 0;
-  let latest = 0;  // only the answer to the latest load may change the table
+  let search = 0;  // the latest search: answers for an older one (pages too) are dropped
+  let cursorSearch = 0;  // the search `cursor` continues
   const load = (append) => {
     const params = {...filters, start: range.start.toISOString(),
                     end: range.live ? null : range.end.toISOString(), cursor: append ? cursor : null};
-    const mine = ++latest;
+    if (!append) {
+      search += 1;
+      more.hidden = true;
+    }
+    const mine = append ? cursorSearch : search;
     status.textContent = "Loading…";
     get("/v1/events", params).then((page) => {
-      if (mine !== latest) return;
+      if (mine !== search) return;
       if (!append) {
         body.replaceChildren();
         count = 0;
@@ -68,9 +73,10 @@ export function mount(main, {range}) {
       for (const event of page.items) body.append(...eventRows(event));
       count += page.items.length;
       cursor = page.next_cursor;
+      cursorSearch = mine;
       more.hidden = !cursor;
       status.textContent = count ? `${count} events` : "No events match in this range";
-    }).catch((error) => { if (mine === latest) status.textContent = error.message; });
+    }).catch((error) => { if (mine === search) status.textContent = error.message; });
   };
   form.addEventListener("submit", (event) => {
     event.preventDefault();
