@@ -98,6 +98,18 @@ def test_retention_forgets_minted_runs(log, clock):
     assert log.append(batch).appended == 5
 
 
+def test_a_minted_run_outlives_no_chunk_that_holds_its_events(log, tmp_path):
+    part = partition_for("k", 4)
+    log.append(entries(1, prefix="late"))  # the partition's append time is now T0
+    behind = SqliteLog(tmp_path / "log.db", partitions=4, clock=ManualClock(T0 - 100))
+    batch, run = minted_entries(5)  # a clock 100 s behind: the chunk keeps T0, the run not
+    behind.append(batch, minted=run)
+    behind.close()
+    assert log.trim(int((T0 - 50) * 1000)) == 0
+    assert log.states()[part].first == 0
+    assert log.append(batch[:2]).duplicates == 2
+
+
 def test_replay_appends_may_repeat_an_id(log):
     log.append(entries(1))
     assert log.append(entries(1), dedup=False).appended == 1

@@ -165,3 +165,22 @@ def test_an_alarm_alert_resolves_on_its_channel_without_ok_actions(tmp_path, rec
         assert paths(receiver).count("/hook") == 1  # the ALARM change only
     finally:
         rt.stop()
+
+
+def test_a_resolve_goes_only_where_the_alarm_alert_went(tmp_path, receiver):
+    """Actions disabled on entering ALARM: no alert, so no resolve either; the channels
+    alerted are remembered, so a definition changed meanwhile does not matter."""
+    clock = ManualClock(T0)
+    targets = {"pager": {"type": "webhook", "format": "alertmanager",
+                         "url": receiver.url + "/am", "timeout_seconds": 1},
+               "chat": {"type": "slack", "url": receiver.url + "/slack"}}
+    quiet = {**HOT, "alarm_actions": ["pager"], "ok_actions": [], "actions_enabled": False}
+    rt = Runtime(make_config(tmp_path, targets=targets, alarms=[quiet]), clock=clock)
+    try:
+        rt.alarms.set_state("hot", "ALARM", "hot")
+        rt.alarms.set_state("hot", "OK", "cool")
+        clock.advance(5)
+        rt.dispatcher.run_once()
+        assert paths(receiver) == []
+    finally:
+        rt.stop()

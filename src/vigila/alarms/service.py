@@ -52,6 +52,8 @@ class AlarmService:
         self._publish = publish
         self._act = act
         self._follows_alerts = follows_alerts
+        self._alerted: dict[str, list[str]] = {}
+        """Per alarm in ALARM, the channels its alert went to."""
         self._origins: dict[str, str] = {}
         self._definitions: dict[str, AlarmDefinition] = {}
 
@@ -117,13 +119,21 @@ class AlarmService:
 
     def _resolving(self, event: dict) -> list[str]:
         """The channels an alarm leaving ALARM alerted, even when its new state's actions
-        leave them out: without the change their alert would fire, and repeat, forever."""
+        leave them out: without the change their alert would fire, and repeat, forever.
+        Before a restart's first ALARM, they are taken from the definition."""
         detail = event.get("detail", {})
-        if (detail.get("previousState", {}).get("value") != "ALARM"
-                or detail.get("state", {}).get("value") == "ALARM"):
+        name = detail.get("alarmName", "")
+        state = detail.get("state", {}).get("value")
+        if state == "ALARM":
+            self._alerted[name] = [t for t in event.get("actions", []) if self._follows_alerts(t)]
             return []
-        alarm = self._definitions.get(detail.get("alarmName", ""))
-        if alarm is None:
+        if detail.get("previousState", {}).get("value") != "ALARM":
+            return []
+        alerted = self._alerted.pop(name, None)
+        if alerted is not None:
+            return alerted
+        alarm = self._definitions.get(name)
+        if alarm is None or not alarm.actions_enabled:
             return []
         return [t for t in alarm.alarm_actions if self._follows_alerts(t)]
 

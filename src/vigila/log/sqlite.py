@@ -112,8 +112,11 @@ class SqliteLog:
         now_ms = int(self._clock.now() * 1000)
         runs = minted or [None] * len(batches)
         with self._db.write() as conn:
-            conn.executemany("INSERT OR IGNORE INTO minted VALUES (?, ?, ?, ?)",
-                             [(r.first[:24], r.first, r.last, now_ms) for r in runs if r])
+            if any(runs):  # at no earlier than any chunk of this append (see _write_chunks)
+                run_at = max(now_ms, conn.execute("SELECT max(last_at) FROM heads"
+                                                  ).fetchone()[0] or 0)
+                conn.executemany("INSERT OR IGNORE INTO minted VALUES (?, ?, ?, ?)",
+                                 [(r.first[:24], r.first, r.last, run_at) for r in runs if r])
             fresh = None
             if dedup:
                 given = [e.id for batch, run in zip(batches, runs, strict=True) if run is None
@@ -252,9 +255,8 @@ class SqliteLog:
             "SELECT next FROM heads WHERE part=?", (partition,)).fetchone()[0]
 
     def trim(self, before_ms: int) -> int:
-        """Delete chunks appended before `before_ms`, and forget their ids."""
-        with self._db.write() as conn:
-            conn.execute("DELETE FROM minted WHERE at<?", (before_ms,))
+        """Delete chunks appended before `before_ms`, and forget their ids and minted runs
+        (a run's time is never before its chunks')."""
         deleted = 0
         while True:
             with self._db.write() as conn:
@@ -267,7 +269,10 @@ class SqliteLog:
                     conn.execute("DELETE FROM chunks WHERE rowid=?", (rowid,))
                     deleted += count
             if len(rows) < 50:
-                return deleted
+                break
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM minted WHERE at<?", (before_ms,))
+        return deleted
 
     def close(self) -> None:
         self._db.close()
