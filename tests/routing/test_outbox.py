@@ -237,3 +237,50 @@ def test_a_grouped_notification_letter_is_not_replayed(store):
     (outcome,) = replay_dead_letters([letter], decoder=None, store=store,
                                      clock=ManualClock(T0), append=lambda *a: None)
     assert not outcome.replayed and "group sends its alerts again" in outcome.result
+
+
+def test_replaying_one_of_two_twin_letters_queues_its_own_row_only(store, receiver):
+    clock = ManualClock(T0)
+    twins = [OutboxEntry(key=f"r/{i}/e1", rule="r",
+                         target=msgspec.json.encode(WebhookTarget(url=f"{receiver.url}/{i}")),
+                         event_id="e1", payload=b'{"same": true}', hops=0,
+                         created_ms=int(T0 * 1000), due_ms=int(T0 * 1000)) for i in range(2)]
+    store.commit(ProcessedBatch("g", 0, 1, [], [], [], twins))
+    receiver.replies.extend([(400, {}), (400, {})])
+    d = dispatcher(store, clock)
+    d.run_once()
+    first, second = sorted(store.dead_letters().items, key=lambda letter: letter.id)
+    (outcome,) = replay_dead_letters([first], decoder=None, store=store, clock=clock,
+                                     append=lambda *a: None)
+    assert outcome.replayed and store.outbox_counts() == {"pending": 1, "dead": 1}
+    d.run_once()
+    assert [r.path for r in receiver.received] == ["/0"]
+    (outcome,) = replay_dead_letters([second], decoder=None, store=store, clock=clock,
+                                     append=lambda *a: None)
+    assert outcome.replayed
+    d.run_once()
+    assert sorted(r.path for r in receiver.received) == ["/0", "/1"]
+
+
+def test_a_store_from_before_rows_knew_their_letter_still_replays(tmp_path, receiver):
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "store.db") as db:  # an outbox without `letter`
+        db.execute("CREATE TABLE outbox (key TEXT PRIMARY KEY, rule TEXT NOT NULL, target BLOB"
+                   " NOT NULL, event_id TEXT NOT NULL, payload BLOB NOT NULL, hops INTEGER"
+                   " NOT NULL, created_ms INTEGER NOT NULL, due_ms INTEGER NOT NULL, attempts"
+                   " INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', state"
+                   " TEXT NOT NULL DEFAULT 'pending', done_ms INTEGER)")
+        db.execute("INSERT INTO outbox VALUES ('r/0/e1', 'r', ?, 'e1', ?, 0, 1, 1, 3, 'x',"
+                   " 'dead', 7)", (msgspec.json.encode(WebhookTarget(url=receiver.url)), b"{}"))
+    old = SqliteStore(tmp_path / "store.db")
+    try:
+        (letter_id,) = old.add_dead_letters([DeadLetter(
+            stage="route:r", reason="x", raw=b"{}", raw_size=2, at_ms=7, event_id="e1")])
+        clock = ManualClock(T0)
+        (outcome,) = replay_dead_letters(old.get_dead_letters([letter_id]), decoder=None,
+                                         store=old, clock=clock, append=lambda *a: None)
+        assert outcome.replayed
+        assert dispatcher(old, clock).run_once() == 1 and len(receiver.received) == 1
+    finally:
+        old.close()

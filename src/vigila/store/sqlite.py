@@ -95,7 +95,15 @@ class SqliteStore:
     def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
         self._db = Database(path, synchronous=synchronous)
         self._db.create(_SCHEMA)
+        self._add_missing_columns()
         self.notify = SqliteGroupStore(self._db, self._insert_outbox)  # groups beside the outbox
+
+    def _add_missing_columns(self) -> None:
+        """Columns added since a store file was created."""
+        with self._db.write() as conn:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(outbox)")}
+            if "letter" not in columns:  # the dead letter a dead row became
+                conn.execute("ALTER TABLE outbox ADD COLUMN letter INTEGER")
 
     # -- the pipeline's atomic commit ---------------------------------------------------
 
@@ -314,20 +322,25 @@ class SqliteStore:
     def outbox_dead(self, key: str, letter: DeadLetter) -> None:
         """Give up on an entry: it leaves the outbox for the dead-letter store, atomically."""
         with self._db.write() as conn:
-            conn.execute("UPDATE outbox SET state='dead', done_ms=?, last_error=? WHERE key=?",
-                         (letter.at_ms, letter.reason[:500], key))
-            self._insert_dead_letters(conn, [letter])
+            (letter_id,) = self._insert_dead_letters(conn, [letter])
+            conn.execute("UPDATE outbox SET state='dead', done_ms=?, last_error=?, letter=?"
+                         " WHERE key=?", (letter.at_ms, letter.reason[:500], letter_id, key))
 
     def outbox_requeue(self, letter: DeadLetter, now_ms: int) -> int:
-        """The row died with the letter, in one transaction: same rule, event, time and
-        payload. Its attempts and its retry window start over."""
-        rule = letter.stage.removeprefix("route:")
+        """Its attempts and its retry window start over. A row given up before rows knew
+        their letter is found by what they share: rule, event, time and payload."""
         with self._db.write() as conn:
+            requeue = ("UPDATE outbox SET state='pending', attempts=0, last_error='',"
+                       " done_ms=NULL, letter=NULL, created_ms=?, due_ms=? WHERE state='dead'")
+            count = conn.execute(f"{requeue} AND event_id=? AND letter=?",
+                                 (now_ms, now_ms, letter.event_id, letter.id)).rowcount
+            if count:
+                return count
             return conn.execute(
-                "UPDATE outbox SET state='pending', attempts=0, last_error='', done_ms=NULL,"
-                " created_ms=?, due_ms=? WHERE state='dead' AND rule=? AND event_id=?"
-                " AND done_ms=? AND payload=?",
-                (now_ms, now_ms, rule, letter.event_id, letter.at_ms, letter.raw)).rowcount
+                f"{requeue} AND event_id=? AND letter IS NULL AND rule=? AND done_ms=?"
+                " AND payload=?", (now_ms, now_ms, letter.event_id,
+                                   letter.stage.removeprefix("route:"), letter.at_ms,
+                                   letter.raw)).rowcount
 
     def outbox_counts(self) -> dict[str, int]:
         """Entries per state: pending, delivered, dead."""
