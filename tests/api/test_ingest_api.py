@@ -171,3 +171,22 @@ def test_events_vigila_produces_cannot_be_forged(api):
     assert [r["index"] for r in reply["rejected"]] == [1, 2, 3]
     assert all("produced by vigila itself" in r["error"] and "$[" in r["error"]
                for r in reply["rejected"])
+
+
+def test_bare_pack_details_are_wrapped_and_errors_name_the_items_as_sent(api, writer_only):
+    good = fabric_event(3)["detail"]
+    answer = api.post("/v1/packs/fabric/metrics",
+                      content=json.dumps([good, {**good, "utilization": 150}, 7]),
+                      headers={"content-type": "application/json"})
+    assert answer.status_code == 207
+    result = answer.json()
+    assert result["accepted"] == 1
+    assert [r["index"] for r in result["rejected"]] == [1, 2]
+    assert result["rejected"][0]["error"].endswith("- at `$[1].utilization`")
+    letters = api.get("/v1/deadletters", params={"limit": 10}).json()["items"]
+    assert any(json.loads(letter["raw"]) == {**good, "utilization": 150} for letter in letters
+               if letter.get("raw"))
+    drain(writer_only)
+    stored = api.get("/v1/events", params={"resource": good["stream_id"]}).json()["items"]
+    assert [e["detail-type"] for e in stored] == ["Port Metrics"]
+    assert api.post("/v1/packs/fabric/nothing", content=b"[]").status_code == 404

@@ -137,3 +137,17 @@ def test_a_worker_that_dies_is_replaced_and_the_client_told_to_retry(tmp_path):
             assert worker not in worker_pids(server)
     finally:
         server.stop()
+
+
+def test_bare_pack_details_go_through_the_workers_too(client):
+    good = {"stream_id": "cluster-w/node-01/mlx5_0/1", "timestamp": "2026-11-23T10:00:00Z",
+            "utilization": 40.0, "latency_p99": 2.5, "error_rate": 0.0001,
+            "bandwidth_gbps": 160.0}
+    answer = client.post("/v1/packs/fabric/metrics", json=[good, {**good, "utilization": 150}])
+    assert answer.status_code == 207
+    result = answer.json()
+    assert result["accepted"] == 1
+    assert result["rejected"][0]["error"].endswith("- at `$[1].utilization`")
+    until_processed(client)
+    stored = client.get("/v1/events", params={"resource": good["stream_id"]}).json()["items"]
+    assert [e["detail-type"] for e in stored] == ["Port Metrics"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,10 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from vigila.api.deps import require, runtime
 from vigila.api.responses import ApiError, json_response
 from vigila.events.envelope import Event
-from vigila.ingest.body import EventItems, split_items
 from vigila.ingest.errors import Backpressure, BodyTooLarge, IngestError, MalformedBody
 from vigila.ingest.service import IngestResult, Prepared
-from vigila.ingest.wrap import wrap_details
 from vigila.log.base import AppendResult
 from vigila.runtime import Runtime
 
@@ -92,18 +91,12 @@ async def post_bare(pack: str, route: str, request: Request,
     bare = rt.bare_route(pack, route)
     if bare is None:
         raise ApiError(404, "not_found", f"pack {pack!r} has no ingest route {route!r}")
-
-    def prepare(body: bytes, content_type: str | None, encoding: str | None) -> Prepared:
-        items = split_items(body, content_type, encoding, rt.config.ingest)
-        prepared = rt.ingest.prepare_items(EventItems(
-            wrap_details(list(items), bare.source, bare.detail_type, bare.resource_field)))
-        for rejection in prepared.batch.rejected:
-            rejection.error = rejection.error.replace(f"$[{rejection.index}].detail",
-                                                      f"$[{rejection.index}]")
-        prepared.items = items
-        return prepared
-
-    return await _ingest(request, rt, _in_process(rt, prepare))
+    wrapping = {"source": bare.source, "detail_type": bare.detail_type,
+                "resource_field": bare.resource_field}
+    if rt.ingest_workers is not None:
+        return await _ingest(request, rt, _in_worker(rt, wrapping))
+    return await _ingest(request, rt, _in_process(
+        rt, functools.partial(rt.ingest.prepare_bare, **wrapping)))
 
 
 Ingest = Callable[[bytes, str | None, str | None], Awaitable[tuple[IngestResult, AppendResult]]]
@@ -126,13 +119,14 @@ def _in_process(rt: Runtime, prepare: Callable[[bytes, str | None, str | None], 
     return ingest
 
 
-def _in_worker(rt: Runtime) -> Ingest:
-    """Decode and append in an ingest worker process (`ingest.workers`)."""
+def _in_worker(rt: Runtime, wrapping: dict[str, str] | None = None) -> Ingest:
+    """Decode and append in an ingest worker process (`ingest.workers`); `wrapping`, for
+    bare details, as `IngestService.prepare_bare` takes it."""
     async def ingest(body: bytes, content_type: str | None,
                      encoding: str | None) -> tuple[IngestResult, AppendResult]:
         assert rt.ingest_workers is not None
         with rt.tracer.start_as_current_span("worker"):
-            done = await rt.ingest_workers.ingest(body, content_type, encoding)
+            done = await rt.ingest_workers.ingest(body, content_type, encoding, wrapping)
         return done.result, done.appended
 
     return ingest

@@ -16,6 +16,7 @@ from vigila.clock import Clock
 from vigila.config.schema import IngestConfig
 from vigila.ingest.body import EventItems, split_items
 from vigila.ingest.decoder import DecodedBatch, EventDecoder, Rejection
+from vigila.ingest.wrap import wrap_details
 from vigila.log.base import AppendResult, IdRange, LogEntry
 from vigila.store.base import DeadLetter
 
@@ -58,6 +59,21 @@ class IngestService:
                 content_encoding: str | None = None) -> Prepared:
         """Split and decode; raises `IngestError` when the request fails as a whole."""
         return self.prepare_items(split_items(body, content_type, content_encoding, self._limits))
+
+    def prepare_bare(self, body: bytes, content_type: str | None,
+                     content_encoding: str | None, *, source: str, detail_type: str,
+                     resource_field: str) -> Prepared:
+        """A body of bare details (a pack's own format): each is wrapped in an envelope of
+        `source` / `detail_type` with its `resource_field` as resource, then decoded.
+        Errors and dead letters name the items as sent (`$[3].utilization`)."""
+        items = split_items(body, content_type, content_encoding, self._limits)
+        prepared = self.prepare_items(EventItems(
+            wrap_details(list(items), source, detail_type, resource_field)))
+        for rejection in prepared.batch.rejected:
+            rejection.error = rejection.error.replace(f"$[{rejection.index}].detail",
+                                                      f"$[{rejection.index}]")
+        prepared.items = items
+        return prepared
 
     def prepare_items(self, items: EventItems) -> Prepared:
         """Decode items already split (and possibly wrapped) from a body."""

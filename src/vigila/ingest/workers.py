@@ -58,9 +58,13 @@ class _Worker:
                              synchronous=config.log.synchronous)
         self.store = SqliteStore(data / "store.db", synchronous=config.log.synchronous)
 
-    def ingest(self, body: bytes, content_type: str | None,
-               content_encoding: str | None) -> WorkerIngest:
-        prepared = self.service.prepare(body, content_type, content_encoding)
+    def ingest(self, body: bytes, content_type: str | None, content_encoding: str | None,
+               wrapping: dict[str, str] | None) -> WorkerIngest:
+        if wrapping is None:
+            prepared = self.service.prepare(body, content_type, content_encoding)
+        else:
+            prepared = self.service.prepare_bare(body, content_type, content_encoding,
+                                                 **wrapping)
         appended = self.log.append(prepared.batch.entries, minted=prepared.batch.minted)
         if prepared.batch.rejected:
             try:
@@ -90,10 +94,10 @@ def _exit_when_orphaned(server: int) -> None:
     os._exit(0)
 
 
-def _ingest(body: bytes, content_type: str | None,
-            content_encoding: str | None) -> WorkerIngest:
+def _ingest(body: bytes, content_type: str | None, content_encoding: str | None,
+            wrapping: dict[str, str] | None) -> WorkerIngest:
     assert _worker is not None, "the worker process was not initialised"
-    return _worker.ingest(body, content_type, content_encoding)
+    return _worker.ingest(body, content_type, content_encoding, wrapping)
 
 
 def _ready() -> None:
@@ -130,13 +134,15 @@ class IngestWorkers:
             self._pool.submit(_ready)
 
     async def ingest(self, body: bytes, content_type: str | None,
-                     content_encoding: str | None) -> WorkerIngest:
-        """Decode and append `body` in a worker; returns after the commit. Raises
-        `IngestError` when the request fails as a whole, as `IngestService.prepare` does,
-        and `WorkerLost` when the worker died with it."""
+                     content_encoding: str | None,
+                     wrapping: dict[str, str] | None = None) -> WorkerIngest:
+        """Decode and append `body` in a worker; returns after the commit. `wrapping`:
+        bare details, as `IngestService.prepare_bare` takes them. Raises `IngestError`
+        when the request fails as a whole, as `IngestService.prepare` does, and
+        `WorkerLost` when the worker died with it."""
         pool = self._pool
         try:
-            future = pool.submit(_ingest, body, content_type, content_encoding)
+            future = pool.submit(_ingest, body, content_type, content_encoding, wrapping)
             future.add_done_callback(self._committed)  # even if the request is gone by then
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:
