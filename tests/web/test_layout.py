@@ -79,3 +79,35 @@ def test_the_pages_are_reachable_with_the_keyboard(page: Page, fabric: Server) -
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{fabric.url}/#/insights")
     expect(page.locator("h1")).to_have_text("Insights")
+
+
+CONTRAST = """(theme) => {
+    document.documentElement.dataset.theme = theme;
+    const channel = (c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+    const luminance = (css) => {
+        const [r, g, b] = css.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map((v) => Number(v) / 255);
+        return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    };
+    const ratios = {};
+    for (const cls of ["risk risk-0", "risk risk-1", "risk risk-2", "risk risk-3", "risk risk-4",
+                       "state-ALARM"]) {
+        const badge = document.createElement("span");
+        badge.className = `badge ${cls}`;
+        badge.textContent = "80";
+        document.body.append(badge);
+        const style = getComputedStyle(badge);
+        const [high, low] = [luminance(style.color), luminance(style.backgroundColor)]
+            .sort((a, b) => b - a);
+        ratios[cls] = (high + 0.05) / (low + 0.05);
+        badge.remove();
+    }
+    return ratios;
+}"""
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_badges_are_legible_in_both_themes(page: Page, fabric: Server, theme: str) -> None:
+    """White text on a risk or alarm badge meets WCAG AA (4.5:1) for its 12 px text."""
+    page.goto(f"{fabric.url}/#/insights")
+    ratios = page.evaluate(CONTRAST, theme)
+    assert all(ratio >= 4.5 for ratio in ratios.values()), ratios
