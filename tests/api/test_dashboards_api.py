@@ -184,3 +184,17 @@ def test_top_refuses_naive_times_and_spans_over_15_days(client: TestClient) -> N
     long = client.get("/v1/metrics/top", params={**base, "start": "1970-01-01T00:27:33Z",
                                                   "end": "2026-11-23T10:00:00Z"})
     assert long.status_code == 400 and "15 days" in long.text
+
+
+def test_the_first_frame_and_the_tails_share_one_period_grid(served: tuple[Runtime, str]
+                                                             ) -> None:
+    """An hour's window has 30 s periods, and the clock is not on that grid: the first
+    frame must start on it, as the tails do, or merging them by timestamp zigzags."""
+    rt, url = served
+    utilization(rt)
+    (_, first), (_, second) = events(f"{url}/v1/dashboards/fabric/stream?window=3600", 2)
+    assert first["period"] == second["period"] == 30
+    stamps = [p[0] for frame in (first, second)
+              for p in frame["widgets"]["utilization"]["series"][0]["points"]]
+    assert stamps and all(t % 30 == 0 for t in stamps), stamps[:5]
+    assert first["start"] % 30 == 0 and first["start"] <= T0 - 3600

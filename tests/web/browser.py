@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Browser, Page, Playwright
 
 from tests.server import Server
@@ -44,3 +46,12 @@ def open_page(browser: Browser, viewport: dict[str, int], **options: object) -> 
     yield page
     context.close()
     assert errors == [], "the page logged errors"
+
+
+def until_stored(api: httpx.Client, detail_type: str, timeout: float = 90) -> None:
+    """Wait until the server has stored at least one event of `detail_type`."""
+    deadline = time.monotonic() + timeout
+    while not api.get("/v1/events", params={"detail-type": detail_type, "limit": 1}
+                      ).json()["items"]:
+        assert time.monotonic() < deadline, f"no {detail_type!r} event after {timeout} s"
+        time.sleep(0.5)

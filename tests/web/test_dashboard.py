@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from playwright.sync_api import Locator, Page, expect
 
 from tests.server import Server
+from tests.web.browser import until_stored
 
 NUMBER = re.compile(r"^\$?-?[\d.,]+(e-?\d+)?[%KMB]?$")
 
@@ -15,7 +17,9 @@ def widget(page: Page, widget_id: str) -> Locator:
     return page.locator(f"[data-widget={widget_id}]")
 
 
-def test_fabric_dashboard_draws_every_widget_with_data(page: Page, fabric: Server) -> None:
+def test_fabric_dashboard_draws_every_widget_with_data(page: Page, fabric: Server,
+                                                       api: httpx.Client) -> None:
+    until_stored(api, "Analysis Triggered")  # the first fault may take a while on a slow machine
     page.goto(f"{fabric.url}/#/dashboard/fabric")
     expect(page.locator("h1")).to_have_text("InfiniBand fabric")
     expect(page.locator("#live")).to_have_text("live")
@@ -31,7 +35,7 @@ def test_fabric_dashboard_draws_every_widget_with_data(page: Page, fabric: Serve
     expect(widget(page, "llm-calls").locator(".value")).to_have_text("0")
     expect(widget(page, "anomalous-ports").locator("tbody tr").first).to_contain_text("cluster-a/")
     expect(widget(page, "triggers-by-cluster").locator(".bar-row")).to_contain_text("cluster-a")
-    expect(widget(page, "feed").locator("li[data-id]").first).to_be_visible()
+    expect(widget(page, "feed").locator("li[data-id]").first).to_be_visible(timeout=30_000)
     expect(widget(page, "alarms")).to_contain_text("vigila-dev-consumer-lag")
 
 

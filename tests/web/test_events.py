@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 from playwright.sync_api import Page, Route, expect
 
 from tests.server import Server
-
-
-def until_stored(api: httpx.Client, detail_type: str, timeout: float = 90) -> None:
-    """Wait until the server has stored at least one event of `detail_type`."""
-    deadline = time.monotonic() + timeout
-    while not api.get("/v1/events", params={"detail-type": detail_type, "limit": 1}
-                      ).json()["items"]:
-        assert time.monotonic() < deadline, f"no {detail_type!r} event after {timeout} s"
-        time.sleep(0.5)
-
+from tests.web.browser import until_stored
 
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 

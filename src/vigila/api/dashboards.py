@@ -93,8 +93,8 @@ async def stream(
     def poll() -> list[bytes]:
         nonlocal sent
         now = rt.clock.now()
-        start = now - window
-        period = choose_period(start, now, now, rt.config.metrics)
+        period = choose_period(now - window, now, now, rt.config.metrics)
+        start = math.floor((now - window) / period) * period  # the grid the tails use
         since = (math.floor(now / period) - 1) * period if sent else start
         sent = True
         data = dashboard_data(rt.metrics_engine, board, Frame(start, now, period, since))
