@@ -44,6 +44,7 @@ def test_select_matches_every_dimension_exactly(engine: MetricsEngine) -> None:
     ("sum", [("a/n1", 10.0), ("a/n2", 10.0), ("b/n3", 5.0)]),
     ("min", [("a/n2", 5.0), ("b/n3", 2.0), ("a/n1", 1.0)]),
     ("last", [("a/n1", 9.0), ("a/n2", 5.0), ("b/n3", 3.0)]),
+    ("rate", [("a/n1", 10 / 600), ("a/n2", 10 / 600), ("b/n3", 5 / 600)]),  # 8 empty periods
 ])
 def test_top_ranks_largest_first_and_breaks_ties_by_name(engine: MetricsEngine, reduce: str,
                                                          expected: list) -> None:
@@ -79,3 +80,12 @@ def test_bad_arguments_name_the_field(engine: MetricsEngine, by: str, reduce: st
 def test_reduce_of_nothing_is_zero_for_a_sum_and_none_otherwise() -> None:
     assert reduce_points([], "sum") == 0.0
     assert [reduce_points([], how) for how in ("max", "min", "mean", "last")] == [None] * 4
+
+
+def test_a_rate_counts_periods_without_datapoints_as_zero() -> None:
+    points = [(0.0, 60.0), (600.0, 60.0)]  # two busy minutes of an hour
+    assert reduce_points(points, "rate", seconds=3600) == pytest.approx(120 / 3600)
+    assert reduce_points(points, "mean") == 60.0  # the mean of what exists
+    assert reduce_points([], "rate", seconds=60) == 0.0
+    with pytest.raises(MetricValidationError, match="seconds"):
+        reduce_points(points, "rate")

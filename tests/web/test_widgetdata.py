@@ -99,7 +99,7 @@ def test_percentiles_are_lines_named_by_percentile(engine: MetricsEngine) -> Non
 
 @pytest.mark.parametrize(("reduce", "value", "level"), [
     ("max", 50.0, "critical"), ("last", 50.0, "critical"), ("min", 0.0, None),
-    ("mean", 13.75, "warn"),
+    ("mean", 13.75, "warn"), ("rate", 165 / 60, None),
 ])
 def test_a_single_value_reduces_every_matched_series_and_takes_the_highest_threshold(
         engine: MetricsEngine, reduce: str, value: float, level: str | None) -> None:

@@ -10,6 +10,8 @@ dimension (`by`) and reduced to one number; the largest come first.
 3.5
 >>> reduce_points([], "sum"), reduce_points([], "max")
 (0.0, None)
+>>> reduce_points([(0.0, 30.0), (60.0, 30.0)], "rate", seconds=600)  # 8 periods had none
+0.1
 >>> matches((("Cluster", "a"), ("StreamId", "a/n1")), {"Cluster": "*", "StreamId": "*"})
 True
 >>> matches((("Cluster", "a"),), {"Cluster": "*", "StreamId": "*"})
@@ -25,9 +27,10 @@ from vigila.metrics.errors import MetricValidationError
 from vigila.metrics.statistics import parse_statistic
 
 WILDCARD = "*"
-Reduce = Literal["sum", "max", "min", "mean", "last"]
+Reduce = Literal["sum", "max", "min", "mean", "last", "rate"]
 """How a range of datapoints becomes one number. `last` is the newest period (the
-highest of the matched series in it when a wildcard matches several)."""
+highest of the matched series in it when a wildcard matches several); `rate` is the
+sum per second of the whole range, so periods without a datapoint count as zero."""
 REDUCERS: tuple[str, ...] = get_args(Reduce)
 Points = list[tuple[float, float]]
 
@@ -54,13 +57,17 @@ def select(source: SeriesSource, namespace: str, name: str,
     return [dict(dims) for dims in source.series_of(namespace, name) if matches(dims, pattern)]
 
 
-def reduce_points(points: Points, how: str) -> float | None:
-    """One number for `(timestamp, value)` points pooled from one or more series;
-    `last` is the highest value at the newest timestamp. Without points a sum is 0.0
-    and the others are None."""
+def reduce_points(points: Points, how: str, *, seconds: float = 0.0) -> float | None:
+    """One number for `(timestamp, value)` points pooled from one or more series over a
+    range of `seconds`; `last` is the highest value at the newest timestamp. Without
+    points a sum or a rate is 0.0 and the others are None."""
     values = [v for _, v in points]
     if how == "sum":
         return float(sum(values))
+    if how == "rate":
+        if seconds <= 0:
+            raise MetricValidationError("seconds", seconds, "a range longer than 0 s")
+        return float(sum(values)) / seconds
     if not points:
         return None
     if how == "max":
@@ -92,6 +99,6 @@ def top(source: SeriesSource, namespace: str, name: str, pattern: dict[str, str]
     for dims in select(source, namespace, name, pattern):
         pooled[dims[by]] += source.query(namespace, name, dims, start, end, period, statistic)
     ranked = [(key, value) for key, points in pooled.items()
-              if (value := reduce_points(points, reduce)) is not None]
+              if (value := reduce_points(points, reduce, seconds=end - start)) is not None]
     ranked.sort(key=lambda item: (-item[1], item[0]))
     return ranked[:limit]

@@ -101,7 +101,7 @@ def _lines(source: SeriesSource, queries: list[Query], frame: Frame) -> list[dic
 
 def _single(source: SeriesSource, widget: SingleValue, frame: Frame) -> dict[str, Any]:
     value = reduce_points(_pooled(source, widget.query, widget.query.dimensions, frame),
-                          widget.reduce)
+                          widget.reduce, seconds=frame.end - frame.start)
     reached = [t for t in widget.thresholds if value is not None and value >= t.at]
     level = max(reached, key=lambda t: t.at).level if reached else None
     return {"value": value, "level": level}
