@@ -30,7 +30,9 @@ def replay_dead_letters(letters: list[DeadLetter], decoder: EventDecoder, append
     """Replay each letter; a success takes it off the dead-letter list, a failure stays."""
     outcomes = []
     for letter in letters:
-        if letter.stage.startswith("route:") and letter.replayed_at_ms is None:
+        if letter.replayed_at_ms is not None:
+            outcome = ReplayOutcome(letter.id, False, "already replayed")
+        elif letter.stage.startswith("route:"):
             outcome = _redeliver(letter, store, clock)
         else:
             outcome = _replay_one(letter, decoder, append, clock)
@@ -55,8 +57,6 @@ def _redeliver(letter: DeadLetter, store: Store, clock: Clock) -> ReplayOutcome:
 
 def _replay_one(letter: DeadLetter, decoder: EventDecoder, append: AppendFn,
                 clock: Clock) -> ReplayOutcome:
-    if letter.replayed_at_ms is not None:
-        return ReplayOutcome(letter.id, False, "already replayed")
     if letter.raw_size > len(letter.raw):
         return ReplayOutcome(letter.id, False,
                              f"only {len(letter.raw)} of {letter.raw_size} bytes were kept")

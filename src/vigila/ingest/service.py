@@ -1,8 +1,8 @@
 """Ingest a request body: split, decode item by item, append durably, dead-letter rejects.
 
-`prepare` is pure CPU work and `finish` stores the rejects, so a server can put
-the durable append in between on its group-commit writer; `ingest` does all
-three in line for the CLI and benchmarks.
+`prepare` is pure CPU work and `finish` appends and stores the rejects, so a
+server can run the two apart (the append on its group-commit writer, or both in
+an ingest worker); `ingest` does both in line for the CLI and benchmarks.
 """
 
 from __future__ import annotations
@@ -100,12 +100,17 @@ class IngestService:
             ids=[e.id for e in prepared.batch.entries],
         )
 
+    def finish(self, prepared: Prepared, append: AppendFn, dead_letter: DeadLetterFn
+               ) -> tuple[IngestResult, AppendResult]:
+        """Append durably, then store the rejects: the client's answer, and the append."""
+        appended = append(prepared.batch.entries, minted=prepared.batch.minted)
+        if prepared.batch.rejected:
+            dead_letter(self.dead_letters(prepared))
+        return self.result(prepared, appended), appended
+
     def ingest(self, body: bytes, append: AppendFn, dead_letter: DeadLetterFn,
                content_type: str | None = None,
                content_encoding: str | None = None) -> IngestResult:
         """Everything in line: the entries are durable when this returns."""
         prepared = self.prepare(body, content_type, content_encoding)
-        appended = append(prepared.batch.entries, minted=prepared.batch.minted)
-        if prepared.batch.rejected:
-            dead_letter(self.dead_letters(prepared))
-        return self.result(prepared, appended)
+        return self.finish(prepared, append, dead_letter)[0]

@@ -32,6 +32,7 @@ from vigila.ingest.service import IngestResult, IngestService
 from vigila.log.base import AppendResult
 from vigila.log.sqlite import SqliteLog
 from vigila.packs.base import load_packs, register_schemas
+from vigila.store.base import DeadLetter
 from vigila.store.sqlite import SqliteStore
 
 ORPHAN_CHECK_SECONDS = 0.5
@@ -65,13 +66,14 @@ class _Worker:
         else:
             prepared = self.service.prepare_bare(body, content_type, content_encoding,
                                                  **wrapping)
-        appended = self.log.append(prepared.batch.entries, minted=prepared.batch.minted)
-        if prepared.batch.rejected:
-            try:
-                self.store.add_dead_letters(self.service.dead_letters(prepared))
-            except Exception:  # the events are committed: their answer must still go back
-                log.exception("storing %d rejected items failed", len(prepared.batch.rejected))
-        return WorkerIngest(self.service.result(prepared, appended), appended)
+        return WorkerIngest(*self.service.finish(prepared, self.log.append,
+                                                 self._add_dead_letters))
+
+    def _add_dead_letters(self, letters: list[DeadLetter]) -> None:
+        try:
+            self.store.add_dead_letters(letters)
+        except Exception:  # the events are committed: their answer must still go back
+            log.exception("storing %d rejected items failed", len(letters))
 
 
 _worker: _Worker | None = None

@@ -2,10 +2,10 @@
 
 Events are stored in chunks, as Kafka stores record batches: one row holds up
 to `CHUNK_EVENTS` consecutive events of one partition and their ids, both
-LZ4-compressed. An
-append is one `BEGIN IMMEDIATE` transaction, so several processes may append
-safely, and it returns only after `COMMIT`: an acknowledged event is durable to
-the degree the `synchronous` mode promises (FULL survives power loss).
+LZ4-compressed. An append is one `BEGIN IMMEDIATE` transaction, so several
+processes may append safely, and it returns only after `COMMIT`: an acknowledged
+event is durable to the degree the `synchronous` mode promises (FULL survives
+power loss).
 Idempotency: an `ids` table remembers every id a client gave that is still in
 the log, and a `minted` table each run of ids vigila minted for a batch (one row
 per run, not per id); retention forgets both with the chunks it deletes.
@@ -65,7 +65,6 @@ SELECT j.value FROM json_each(?) j WHERE length(j.value) = 36
 _encode_json = msgspec.json.Encoder().encode
 _PARTITION_CACHE_SIZE = 100_000
 _LZ4_MAGIC = b"\x04\x22\x4d\x18"
-
 
 
 def _ids_json(column: bytes) -> bytes:
