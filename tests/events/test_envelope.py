@@ -53,3 +53,9 @@ def test_ids_stay_unique_when_threads_draw_at_once():
         sys.setswitchinterval(previous)
     ids = [i for batch in drawn for i in batch]
     assert len(ids) == 8 * 2000 * 4 and len(set(ids)) == len(ids)
+
+
+def test_take_counts_across_the_low_digits_and_formats_like_one_id_at_a_time():
+    batch = EventIdSource().take(11, 9000)  # crosses a multiple of 4,096 at least twice
+    first = int(batch[0][-12:], 16)
+    assert batch == [f"{batch[0][:24]}{n:012x}" for n in range(first, first + 9000)]

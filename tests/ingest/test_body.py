@@ -15,11 +15,12 @@ from vigila.ingest.errors import (
 LIMITS = IngestConfig(max_batch_events=5, max_decompressed_bytes=10_000)
 
 
-def test_json_array_items_keep_their_bytes():
+def test_json_array_items_keep_their_bytes_and_are_split_on_first_use():
     body = b' [ {"a": 1} , {"b": [2]} ] '
     items = split_items(body, "application/json", None, LIMITS)
+    assert items.array is body and not items.split  # decoded as sent, no copy
     assert list(items) == [b'{"a": 1}', b'{"b": [2]}'] and items[1] == b'{"b": [2]}'
-    assert items.array is body and items.largest == 10  # decoded as sent, no copy
+    assert items.split and items.largest == 10
 
 
 def test_single_object_is_a_batch_of_one():
@@ -82,12 +83,15 @@ def test_empty_batches(body):
                                   b"[Infinity]", b"[" * 10_000 + b"]" * 10_000])
 def test_malformed_json_bodies(body):
     with pytest.raises(MalformedBody):
-        split_items(body, "application/json", None, IngestConfig())
+        len(split_items(body, "application/json", None, IngestConfig()))
 
 
-def test_batch_limit_names_both_counts():
+@pytest.mark.parametrize("kind", ["application/json", "application/x-ndjson"])
+def test_batch_limit_names_both_counts(kind):
+    separator = b"," if kind == "application/json" else b"\n"
+    body = separator.join([b"{}"] * 6)
     with pytest.raises(BatchTooLarge, match="6 events; the limit is 5"):
-        split_items(b"[" + b",".join([b"{}"] * 6) + b"]", "application/json", None, LIMITS)
+        len(split_items(b"[" + body + b"]" if separator == b"," else body, kind, None, LIMITS))
 
 
 def test_media_type_parsing():

@@ -7,8 +7,9 @@ import pytest
 from tests.support import T0, fabric_event, plain_event
 from vigila.config.schema import IngestConfig
 from vigila.events.schemas import DetailSchemas
-from vigila.ingest.body import EventItems
+from vigila.ingest.body import EventItems, split_items
 from vigila.ingest.decoder import EventDecoder
+from vigila.ingest.errors import BatchTooLarge, MalformedBody
 from vigila.packs.base import load_packs, register_schemas
 
 
@@ -194,3 +195,57 @@ def test_the_fast_path_refuses_what_the_per_item_path_refuses(decoder):
     assert nested.indexes == [0] and "nests 11 levels deep" in nested.rejected[0].error
     shallow = json.dumps({**plain_event(3), "extra": 1}).encode()
     assert decoder.decode_batch(EventItems([good, shallow]), T0).indexes == [0, 1]
+
+
+def test_both_paths_fill_in_what_each_event_left_out_or_left_empty(decoder):
+    events = [plain_event(0), plain_event(1, id="", region="", account=""),
+              plain_event(2, id="given", time="2026-01-02T03:04:05Z", region="r", account="a"),
+              {**plain_event(3), "time": None}]
+    fast = decode(decoder, *events)
+    by_item = decode(decoder, *events, {"source": 1})  # one bad item: the per-item path
+    for batch in (fast, by_item):
+        stored = [msgspec.json.decode(e.data) for e in batch.entries[:4]]
+        assert [(s["region"], s["account"]) for s in stored] == [
+            ("eu-west-1", "123456789012")] * 2 + [("r", "a"), ("eu-west-1", "123456789012")]
+        assert [s["time"][:10] for s in stored] == ["2026-09-21", "2026-09-21", "2026-01-02",
+                                                    "2026-09-21"]
+        assert stored[2]["id"] == "given" and all(uuid.UUID(s["id"]) for s in stored[::3])
+        assert stored[1]["id"] and len({s["id"] for s in stored}) == 4
+    assert fast.minted is None and not fast.rejected and len(by_item.rejected) == 1
+
+
+def array_of(*events, limits=None):
+    limits = limits or IngestConfig(max_event_bytes=4096, max_batch_events=50)
+    return split_items(json.dumps(events).encode(), "application/json", None, limits)
+
+
+def test_an_array_of_valid_events_is_decoded_without_being_split(decoder):
+    items = array_of(*(fabric_event(i) for i in range(10)))
+    batch = decoder.decode_batch(items, T0)
+    assert not items.split and batch.indexes == list(range(10)) and not batch.rejected
+    assert [msgspec.json.decode(e.data)["detail"]["stream_id"] for e in batch.entries] == [
+        fabric_event(i)["resources"][0] for i in range(10)]
+
+
+def test_an_array_whose_events_may_be_too_large_is_split_and_each_checked(decoder):
+    small = [plain_event(i, detail={}) for i in range(45)]  # envelopes add up past 4096 bytes
+    items = array_of(*small)
+    assert len(decoder.decode_batch(items, T0).entries) == 45 and items.split
+    for big in (plain_event(99, detail={"blob": "x" * 5000}),
+                plain_event(98, resources=["r" * 2000] * 3)):  # a large envelope, small detail
+        items = array_of(plain_event(0), big, plain_event(2))
+        batch = decoder.decode_batch(items, T0)
+        assert batch.indexes == [0, 2] and items.split
+        assert batch.rejected[0].index == 1
+        assert "bytes; the limit is 4096" in batch.rejected[0].error
+
+
+def test_an_unsplit_array_is_still_counted_and_parsed_as_a_whole(decoder):
+    with pytest.raises(BatchTooLarge, match="51 events; the limit is 50"):
+        decoder.decode_batch(array_of(*(plain_event(i) for i in range(51))), T0)
+    with pytest.raises(BatchTooLarge, match="51 events"):  # found by the per-item path
+        decoder.decode_batch(array_of(*(plain_event(i) for i in range(50)), {"source": 1}), T0)
+    limits = IngestConfig()
+    broken = EventItems(None, json.dumps([plain_event(1)]).encode()[:-1], limits)
+    with pytest.raises(MalformedBody, match="not valid JSON"):
+        decoder.decode_batch(broken, T0)

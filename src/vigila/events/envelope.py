@@ -86,10 +86,24 @@ class EventIdSource:
             first = self._counter + 1
             self._counter += count
             prefix = self._prefix
-        return [f"{prefix}{n:012x}" for n in range(first, first + count)]
+        return _counted(prefix, first, first + count)
 
 
 _COUNTER_END = 2**48 - 1
+_LOW_HEX = [f"{n:03x}" for n in range(4096)]
+
+
+def _counted(prefix: str, first: int, end: int) -> list[str]:
+    """`prefix` + each counter in `[first, end)` as 12 hex digits. The last three digits
+    come from a table, so formatting costs one join per 4,096 ids, not one per id."""
+    ids: list[str] = []
+    while first < end:
+        high, low = divmod(first, 4096)
+        stop = min(4096, low + end - first)
+        head = f"{prefix}{high:09x}"
+        ids += [head + digits for digits in _LOW_HEX[low:stop]]
+        first += stop - low
+    return ids
 _default_source = EventIdSource()
 
 

@@ -32,36 +32,67 @@ _items = msgspec.json.Decoder(list[msgspec.Raw])
 class EventItems:
     """The raw events of one body, in order.
 
-    Each event's bytes are copied out only when asked for: a batch of valid events
-    is decoded straight from `array`, which for a JSON array body is the body itself.
+    A JSON array body is split into its events only when they are asked for: a
+    batch of valid events is decoded straight from the body (`array`), and the
+    decoder checks the count and sizes there. Each event's bytes are copied out
+    only when asked for.
     """
 
-    __slots__ = ("_array", "_raws")
+    __slots__ = ("_array", "_limits", "_raws")
 
-    def __init__(self, raws: Sequence[bytes | msgspec.Raw], array: bytes | None = None) -> None:
+    def __init__(self, raws: Sequence[bytes | msgspec.Raw] | None, array: bytes | None = None,
+                 limits: IngestConfig | None = None) -> None:
+        """`raws`: the events; None to split the JSON array `array` on first use, counted
+        against `limits` then (a malformed array raises `MalformedBody` there)."""
+        if raws is None and (array is None or limits is None):
+            raise ValueError("events to split need the array and the limits")
         self._raws = raws
         self._array = array
+        self._limits = limits
+
+    @property
+    def split(self) -> bool:
+        """Whether the events were split out of the body already."""
+        return self._raws is not None
+
+    @property
+    def _items(self) -> Sequence[bytes | msgspec.Raw]:
+        if self._raws is None:
+            assert self._array is not None and self._limits is not None  # see __init__
+            self._raws = _split_array(self._array)
+            check_count(len(self._raws), self._limits)
+        return self._raws
 
     def __len__(self) -> int:
-        return len(self._raws)
+        return len(self._items)
 
     def __getitem__(self, index: int) -> bytes:
-        return bytes(self._raws[index])
+        return bytes(self._items[index])
 
     def __iter__(self) -> Iterator[bytes]:
-        return map(bytes, self._raws)
+        return map(bytes, self._items)
 
     @property
     def largest(self) -> int:
         """The size in bytes of the largest event."""
-        return max(map(len, self._raws))
+        return max(map(len, self._items))
 
     @property
     def array(self) -> bytes:
         """All events as one JSON array."""
         if self._array is None:
-            self._array = b"[" + b",".join(self._raws) + b"]"
+            self._array = b"[" + b",".join(self._items) + b"]"
         return self._array
+
+
+def check_count(count: int, limits: IngestConfig) -> None:
+    """Raise when a body holds no event or more than the batch limit."""
+    if not count:
+        raise EmptyBatch("the batch is empty: send at least one event")
+    if count > limits.max_batch_events:
+        raise BatchTooLarge(
+            f"the batch has {count} events; the limit is {limits.max_batch_events}"
+        )
 
 
 def media_type(content_type: str | None) -> str:
@@ -74,7 +105,8 @@ def media_type(content_type: str | None) -> str:
 def split_items(
     body: bytes, content_type: str | None, content_encoding: str | None, limits: IngestConfig
 ) -> EventItems:
-    """Decompress and split a body into its events."""
+    """Decompress and split a body into its events (a JSON array on first use, see
+    `EventItems`); raises `IngestError` for what fails the whole body."""
     kind = media_type(content_type)
     if kind not in JSON_TYPES and kind not in NDJSON_TYPES:
         raise UnsupportedMediaType(
@@ -82,13 +114,15 @@ def split_items(
             f"one object) or application/x-ndjson (one event per line)"
         )
     body = decompress(body, content_encoding, limits.max_decompressed_bytes)
-    items = _ndjson_items(body) if kind in NDJSON_TYPES else _json_items(body)
-    if not items:
-        raise EmptyBatch("the batch is empty: send at least one event")
-    if len(items) > limits.max_batch_events:
-        raise BatchTooLarge(
-            f"the batch has {len(items)} events; the limit is {limits.max_batch_events}"
-        )
+    if kind in NDJSON_TYPES:
+        items = _ndjson_items(body)
+    elif body.lstrip()[:1] == b"[":
+        if body.strip()[1:].lstrip()[:1] == b"]":
+            raise EmptyBatch("the batch is empty: send at least one event")
+        return EventItems(None, body, limits)
+    else:
+        items = _json_object(body)
+    check_count(len(items), limits)
     return items
 
 
@@ -119,16 +153,18 @@ def decompress(body: bytes, content_encoding: str | None, limit: int) -> bytes:
     return bytes(out)
 
 
-def _json_items(body: bytes) -> EventItems:
+def _json_object(body: bytes) -> EventItems:
     start = body.lstrip()[:1]
     if not start:
         return EventItems([])
-    if start == b"{":
-        return EventItems([body])
-    if start != b"[":
+    if start != b"{":
         raise MalformedBody("the body must be a JSON array of events or one event object")
+    return EventItems([body])
+
+
+def _split_array(body: bytes) -> list[msgspec.Raw]:
     try:
-        return EventItems(_items.decode(body), array=body)
+        return _items.decode(body)
     except msgspec.DecodeError as exc:
         raise MalformedBody(f"the body is not valid JSON: {exc}") from None
     except RecursionError:

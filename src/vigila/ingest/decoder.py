@@ -16,7 +16,7 @@ import msgspec
 from vigila.config.schema import IngestConfig
 from vigila.events.envelope import Event, EventIdSource
 from vigila.events.schemas import DetailSchemas
-from vigila.ingest.body import EventItems
+from vigila.ingest.body import EventItems, check_count
 from vigila.ingest.limits import find_big_int, may_hold_big_int, nesting_depth_exceeds
 from vigila.log.base import IdRange, LogEntry
 
@@ -24,10 +24,31 @@ _PATH = re.compile(r"`\$")
 _pair = attrgetter("source", "detail_type")
 _detail = attrgetter("detail")
 _id = attrgetter("id")
+_FILLED_IN = (attrgetter("time"), attrgetter("region"), attrgetter("account"))
 
 
-class _KnownFieldsEvent(Event[msgspec.Raw], forbid_unknown_fields=True, gc=False):
-    """The fast path's envelope: no unknown field, whose nesting nothing would bound."""
+def _largest_bound(events: list[Event[msgspec.Raw]], array_bytes: int) -> int:
+    """No event of a JSON array of `array_bytes` is larger than this, without splitting it.
+
+    Each event's bytes hold its detail's bytes (`Raw`, exactly as sent) and the rest of
+    its envelope; the rests of all events fit in what the details leave of the array.
+    """
+    sizes = list(map(len, map(_detail, events)))
+    return max(sizes) + array_bytes - sum(sizes)
+
+
+def _known_fields_event(region: str, account: str) -> type:
+    """The fast path's envelope: `Event[Raw]` with no unknown field (whose nesting nothing
+    would bound), and the configured `region` and `account` as defaults, so that events
+    sent without them need not be filled in one by one."""
+    defaults = {"region": region, "account": account}
+    fields = msgspec.structs.fields(Event[msgspec.Raw])
+    return msgspec.defstruct(
+        "KnownFieldsEvent",
+        [(f.name, f.type) if f.required else (f.name, f.type, defaults.get(f.name, f.default))
+         for f in fields],
+        kw_only=True, forbid_unknown_fields=True, gc=False,
+        rename={f.name: f.encode_name for f in fields})
 
 
 class Rejection(msgspec.Struct):
@@ -60,7 +81,7 @@ class EventDecoder:
         self._region = region
         self._account = account
         self._envelope = msgspec.json.Decoder(Event[msgspec.Raw])
-        self._envelopes = msgspec.json.Decoder(list[_KnownFieldsEvent])
+        self._envelopes = msgspec.json.Decoder(list[_known_fields_event(region, account)])
         self._encode = msgspec.json.Encoder().encode
         self._ids = EventIdSource()
 
@@ -71,7 +92,7 @@ class EventDecoder:
         decoded = self._decode_all_valid(items, now, now_ms)
         if decoded is not None:
             entries, minted = decoded
-            return DecodedBatch(entries=entries, indexes=list(range(len(items))), rejected=[],
+            return DecodedBatch(entries=entries, indexes=list(range(len(entries))), rejected=[],
                                 minted=minted)
         batch = DecodedBatch(entries=[], indexes=[], rejected=[])
         for index, raw in enumerate(items):
@@ -91,12 +112,16 @@ class EventDecoder:
         and words the error), so the fast path never accepts what it would refuse.
         """
         limits = self._limits
-        if items.largest > limits.max_event_bytes:
+        if items.split and items.largest > limits.max_event_bytes:
             return None
         detail_depth = limits.max_depth - 1  # the envelope is one level
         try:
             events = self._envelopes.decode(items.array)
-            if len(events) != len(items):  # an NDJSON line or lone body held several values
+            if not items.split:
+                check_count(len(events), limits)
+                if _largest_bound(events, len(items.array)) > limits.max_event_bytes:
+                    return None
+            elif len(events) != len(items):  # an NDJSON line or lone body held several values
                 return None
             pairs = set(map(_pair, events))
             for source, detail_type in pairs:
@@ -114,24 +139,23 @@ class EventDecoder:
                 self._schemas.list_decoder(source, detail_type).decode(joined)
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return None
-        without_id = len(events) - sum(map(bool, map(_id, events)))
-        minted = self._ids.take(now_ms, without_id)
-        fresh_ids = iter(minted)
-        region, account = self._region, self._account
-        for event in events:
-            if not event.id:
-                event.id = next(fresh_ids)
-            if event.time is None:
-                event.time = now
-            if not event.region:
-                event.region = region
-            if not event.account:
-                event.account = account
-        encode = self._encode
-        entries = [LogEntry(e.resources[0] if e.resources else e.source, e.id, encode(e))
-                   for e in events]
-        run = IdRange(minted[0], minted[-1]) if without_id == len(events) else None
-        return entries, run
+        given = sum(map(bool, map(_id, events)))
+        minted = self._ids.take(now_ms, len(events) - given)
+        if not given:
+            for event, event_id in zip(events, minted, strict=True):
+                event.id = event_id
+        elif minted:
+            fresh_ids = iter(minted)
+            for event in events:
+                if not event.id:
+                    event.id = next(fresh_ids)
+        if not all(all(map(field, events)) for field in _FILLED_IN):  # no time, or "" region
+            for event in events:
+                self._fill(event, now)
+        entries = list(map(LogEntry, [e.resources[0] if e.resources else e.source
+                                      for e in events],
+                           map(_id, events), map(self._encode, events)))
+        return entries, IdRange(minted[0], minted[-1]) if not given else None
 
     def decode_item(self, raw: bytes, index: int, now: datetime, now_ms: int, *,
                     external: bool = False) -> LogEntry:
@@ -161,13 +185,17 @@ class EventDecoder:
                 raise ItemError(f"integer out of 64-bit range - at `{where}`")
         if not event.id:
             event.id = self._ids.next(now_ms)
+        self._fill(event, now)
+        return LogEntry(key=event.partition_key, id=event.id, data=self._encode(event))
+
+    def _fill(self, event: Event[msgspec.Raw], now: datetime) -> None:
+        """Receive time, configured region and account where the event left them out."""
         if event.time is None:
             event.time = now
         if not event.region:
             event.region = self._region
         if not event.account:
             event.account = self._account
-        return LogEntry(key=event.partition_key, id=event.id, data=self._encode(event))
 
     @staticmethod
     def _decode(decoder: msgspec.json.Decoder, raw: bytes, path: str):  # type: ignore[no-untyped-def]
