@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from operator import attrgetter
+from typing import Annotated
 
 import msgspec
 
@@ -24,28 +25,30 @@ _PATH = re.compile(r"`\$")
 _pair = attrgetter("source", "detail_type")
 _detail = attrgetter("detail")
 _id = attrgetter("id")
-_FILLED_IN = (attrgetter("time"), attrgetter("region"), attrgetter("account"))
+_time = attrgetter("time")
+_FILLED = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
-def _largest_bound(events: list[Event[msgspec.Raw]], array_bytes: int) -> int:
+def _largest_bound(details: list[msgspec.Raw], array_bytes: int) -> int:
     """No event of a JSON array of `array_bytes` is larger than this, without splitting it.
 
     Each event's bytes hold its detail's bytes (`Raw`, exactly as sent) and the rest of
     its envelope; the rests of all events fit in what the details leave of the array.
     """
-    sizes = list(map(len, map(_detail, events)))
+    sizes = list(map(len, details))
     return max(sizes) + array_bytes - sum(sizes)
 
 
 def _known_fields_event(region: str, account: str) -> type:
     """The fast path's envelope: `Event[Raw]` with no unknown field (whose nesting nothing
     would bound), and the configured `region` and `account` as defaults, so that events
-    sent without them need not be filled in one by one."""
-    defaults = {"region": region, "account": account}
+    sent without them need not be filled in one by one (one sent empty is left to the
+    per-item path)."""
+    defaults = {"region": (_FILLED, region), "account": (_FILLED, account)}
     fields = msgspec.structs.fields(Event[msgspec.Raw])
     return msgspec.defstruct(
         "KnownFieldsEvent",
-        [(f.name, f.type) if f.required else (f.name, f.type, defaults.get(f.name, f.default))
+        [(f.name, f.type) if f.required else (f.name, *defaults.get(f.name, (f.type, f.default)))
          for f in fields],
         kw_only=True, forbid_unknown_fields=True, gc=False,
         rename={f.name: f.encode_name for f in fields})
@@ -106,38 +109,9 @@ class EventDecoder:
     def _decode_all_valid(self, items: EventItems, now: datetime, now_ms: int
                           ) -> tuple[list[LogEntry], IdRange | None] | None:
         """The whole batch in a few C calls, with the run of ids minted when every event
-        needed one; None as soon as any item may be invalid.
-
-        Validation is the same as `decode_item`'s (the per-item path then finds
-        and words the error), so the fast path never accepts what it would refuse.
-        """
-        limits = self._limits
-        if items.split and items.largest > limits.max_event_bytes:
-            return None
-        detail_depth = limits.max_depth - 1  # the envelope is one level
-        try:
-            events = self._envelopes.decode(items.array)
-            if not items.split:
-                check_count(len(events), limits)
-                if _largest_bound(events, len(items.array)) > limits.max_event_bytes:
-                    return None
-            elif len(events) != len(items):  # an NDJSON line or lone body held several values
-                return None
-            pairs = set(map(_pair, events))
-            for source, detail_type in pairs:
-                if self._schemas.internal(source, detail_type):
-                    return None
-                details = (list(map(_detail, events)) if len(pairs) == 1 else
-                           [e.detail for e in events
-                            if e.source == source and e.detail_type == detail_type])
-                joined = b"[" + b",".join(details) + b"]"
-                if self._schemas.needs_scan(source, detail_type, detail_depth) and (
-                        may_hold_big_int(joined) or max(
-                            d.count(b"{") + d.count(b"[") for d in map(bytes, details)
-                        ) > detail_depth):
-                    return None
-                self._schemas.list_decoder(source, detail_type).decode(joined)
-        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        needed one; None as soon as any item may be invalid."""
+        events = self._valid_envelopes(items)
+        if events is None:
             return None
         given = sum(map(bool, map(_id, events)))
         minted = self._ids.take(now_ms, len(events) - given)
@@ -149,13 +123,49 @@ class EventDecoder:
             for event in events:
                 if not event.id:
                     event.id = next(fresh_ids)
-        if not all(all(map(field, events)) for field in _FILLED_IN):  # no time, or "" region
+        if not all(map(_time, events)):
             for event in events:
-                self._fill(event, now)
-        entries = list(map(LogEntry, [e.resources[0] if e.resources else e.source
-                                      for e in events],
-                           map(_id, events), map(self._encode, events)))
-        return entries, IdRange(minted[0], minted[-1]) if not given else None
+                if event.time is None:
+                    event.time = now
+        keys = [e.resources[0] if e.resources else e.source for e in events]
+        ids = list(map(_id, events)) if given else minted
+        entries = list(map(LogEntry, keys, ids, map(self._encode, events)))
+        return entries, None if given else IdRange(minted[0], minted[-1])
+
+    def _valid_envelopes(self, items: EventItems) -> list[Event[msgspec.Raw]] | None:
+        """The envelopes of `items`, their details validated too; None if any item may be
+        invalid. Validation is the same as `decode_item`'s (the per-item path then finds
+        and words the error), so the fast path never accepts what it would refuse."""
+        limits = self._limits
+        if items.split and items.largest > limits.max_event_bytes:
+            return None
+        detail_depth = limits.max_depth - 1  # the envelope is one level
+        try:
+            events = self._envelopes.decode(items.array)
+            details = list(map(_detail, events))
+            if not items.split:
+                check_count(len(events), limits)
+                if _largest_bound(details, len(items.array)) > limits.max_event_bytes:
+                    return None
+            elif len(events) != len(items):  # an NDJSON line or lone body held several values
+                return None
+            pairs = set(map(_pair, events))
+            for source, detail_type in pairs:
+                if self._schemas.internal(source, detail_type):
+                    return None
+                if len(pairs) > 1:
+                    details = [e.detail for e in events
+                               if e.source == source and e.detail_type == detail_type]
+                joined = b"[" + b",".join(details) + b"]"
+                if self._schemas.needs_scan(source, detail_type, detail_depth) and (
+                        may_hold_big_int(joined) or max(
+                            d.count(b"{") + d.count(b"[") for d in map(bytes, details)
+                        ) > detail_depth):
+                    return None
+                self._schemas.list_decoder(source, detail_type).decode(joined)
+        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            return None
+        return events
 
     def decode_item(self, raw: bytes, index: int, now: datetime, now_ms: int, *,
                     external: bool = False) -> LogEntry:
