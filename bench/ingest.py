@@ -79,13 +79,15 @@ def durable(bodies: list[bytes], config, root: Path, process: bool) -> float:  #
     return len(bodies) * BATCH / elapsed
 
 
-def http(bodies: list[bytes], directory: Path, workers: int, clients: int = 4) -> float:
-    """`vigila serve` with the fabric pack processing what it accepts, `workers` ingest
-    processes, and `clients` threads posting the bodies."""
+def http(bodies: list[bytes], directory: Path, *, packs: str, workers: int = 0,
+         clients: int = 4) -> float:
+    """`vigila serve` with `packs` (comma-separated; none: its pipeline only stores each
+    event), `workers` ingest processes, and `clients` threads posting the bodies."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "vigila", "serve", "--data-dir", str(directory), "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "COLUMNS": "200", "VIGILA_INGEST_WORKERS": str(workers)})
+        env={**os.environ, "COLUMNS": "200", "VIGILA_PACKS": packs,
+             "VIGILA_INGEST_WORKERS": str(workers)})
     try:
         url = None
         while url is None:
@@ -142,8 +144,9 @@ def main() -> None:
         normal = median_of(args.runs, durable, bodies, dev, root, process=False)
         full = median_of(args.runs, durable, bodies, prod, root, process=False)
         processed = median_of(args.runs, durable, bodies, dev, root, process=True)
-        over_http = http(bodies, root / "http", workers=0)
-        over_http_workers = http(bodies, root / "http-workers", workers=1)
+        over_http = http(bodies, root / "http", packs="")
+        over_http_fabric = http(bodies, root / "http-fabric", packs="fabric")
+        over_http_workers = http(bodies, root / "http-workers", packs="fabric", workers=1)
     figures = {
         "benchmark": "ingest",
         "events": total,
@@ -153,11 +156,12 @@ def main() -> None:
         "durable_full_sync_eps": round(full),
         "processed_eps": round(processed),
         "http_eps": round(over_http),
-        "http_one_worker_eps": round(over_http_workers),
+        "http_fabric_eps": round(over_http_fabric),
+        "http_fabric_one_worker_eps": round(over_http_workers),
         "durable_to_decode": round(normal / decode, 3),
         "processed_to_decode": round(processed / decode, 3),
         "http_to_decode": round(over_http / decode, 3),
-        "one_worker_to_in_process": round(over_http_workers / over_http, 3),
+        "fabric_one_worker_to_in_process": round(over_http_workers / over_http_fabric, 3),
         "runs": args.runs,
         "cpus": os.cpu_count(),
     }
