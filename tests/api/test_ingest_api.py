@@ -98,13 +98,20 @@ def test_all_rejected_is_422(api):
      {"content-encoding": "gzip"}, 413, "body_too_large", "decompresses to more than"),
     (b"[" + b",".join([b"{}"] * 10_001) + b"]", "application/json", {}, 413,
      "batch_too_large", "10001 events; the limit is 10000"),
+    (body([plain_event(i) for i in range(10_001)]), "application/json", {}, 413,
+     "batch_too_large", "10001 events; the limit is 10000"),  # counted by the fast path
+    (b"[]x", "application/json", {}, 400, "malformed_body", "not valid JSON"),
     (b"[" * 10_000 + b"]" * 10_000, "application/json", {}, 400, "malformed_body", "deeply"),
 ])
-def test_whole_request_errors(api, data, ctype, headers, status, reason, message):
+def test_whole_request_errors(api, writer_only, data, ctype, headers, status, reason,
+                              message):
     response = post(api, data, ctype, **headers)
     assert response.status_code == status
     error = response.json()["error"]
     assert error["reason"] == reason and message in error["message"]
+    drain(writer_only)
+    assert stored_count(api) == 0
+    assert not api.get("/v1/deadletters").json()["items"]
 
 
 def test_body_over_5_mib_is_413_and_nothing_before_is_lost(api, writer_only):

@@ -4,6 +4,7 @@ answers, dead letters, dedup and processing as in the server's own process."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import signal
 import time
@@ -76,6 +77,8 @@ def test_an_exported_event_sent_back_is_a_duplicate_across_workers(client):
 @pytest.mark.parametrize(("body", "headers", "status", "words"), [
     (b'[{"source": ', {}, 400, "not valid JSON"),
     (b"[]", {}, 400, "empty"),
+    (json.dumps([plain_event(i) for i in range(10_001)]).encode(), {}, 413,
+     "10001 events; the limit is 10000"),
     (gzip.compress(b" " * 60_000_000), {"content-encoding": "gzip"}, 413, "decompresses"),
     (b"<xml/>", {"content-type": "text/xml"}, 415, "not supported"),
 ])

@@ -2,7 +2,9 @@ import sys
 import threading
 import uuid
 
-from vigila.events.envelope import EventIdSource, new_event_id
+import pytest
+
+from vigila.events.envelope import EventIdSource, _counted, new_event_id
 
 
 def test_ids_are_uuid7_with_the_time_in_front():
@@ -59,3 +61,10 @@ def test_take_counts_across_the_low_digits_and_formats_like_one_id_at_a_time():
     batch = EventIdSource().take(11, 9000)  # crosses a multiple of 4,096 at least twice
     first = int(batch[0][-12:], 16)
     assert batch == [f"{batch[0][:24]}{n:012x}" for n in range(first, first + 9000)]
+
+
+@pytest.mark.parametrize("first", [0, 1, 4095, 4096, 4097, 2**47 - 3, 2**48 - 5000])
+@pytest.mark.parametrize("count", [0, 1, 2, 4095, 4096, 4097])
+def test_counted_ids_match_formatting_each_counter(first, count):
+    expected = [f"p-{n:012x}" for n in range(first, first + count)]
+    assert _counted("p-", first, first + count) == expected

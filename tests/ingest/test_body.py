@@ -80,7 +80,8 @@ def test_empty_batches(body):
 
 
 @pytest.mark.parametrize("body", [b"[{]", b"[1, 2", b"nope", b"42", b'"str"', b"[NaN]",
-                                  b"[Infinity]", b"[" * 10_000 + b"]" * 10_000])
+                                  b"[Infinity]", b"[" * 10_000 + b"]" * 10_000, b"[]x", b"[]]",
+                                  b"[] {}", b"[\x0b]"])
 def test_malformed_json_bodies(body):
     with pytest.raises(MalformedBody):
         len(split_items(body, "application/json", None, IngestConfig()))

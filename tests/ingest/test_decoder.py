@@ -249,3 +249,25 @@ def test_an_unsplit_array_is_still_counted_and_parsed_as_a_whole(decoder):
     broken = EventItems(None, json.dumps([plain_event(1)]).encode()[:-1], limits)
     with pytest.raises(MalformedBody, match="not valid JSON"):
         decoder.decode_batch(broken, T0)
+
+
+def test_events_without_resources_take_the_fast_path(decoder):
+    batch = decode(decoder, *({"source": "app.orders", "detail-type": "Ping", "detail": {}}
+                              for _ in range(3)))
+    assert batch.minted is not None and [e.key for e in batch.entries] == ["app.orders"] * 3
+
+
+def test_a_large_batch_of_small_events_stays_on_the_fast_path():
+    decoder = EventDecoder(DetailSchemas(), IngestConfig(), region="r", account="a")
+    items = array_of(*(plain_event(i) for i in range(10_000)), limits=IngestConfig())
+    batch = decoder.decode_batch(items, T0)
+    assert items.split  # the envelopes add up past the size limit: each event is measured
+    assert batch.minted is not None and len(batch.entries) == 10_000
+
+
+def test_a_repeated_detail_key_cannot_hide_deep_nesting_from_the_fast_path(decoder):
+    deep = b"[" * 20 + b"]" * 20
+    item = (b'{"source":"app.orders","detail-type":"x","resources":["r"],"detail":' + deep +
+            b',"detail":{}}')
+    batch = decoder.decode_batch(EventItems([json.dumps(plain_event(1)).encode(), item]), T0)
+    assert batch.indexes == [0] and "nests 21 levels deep" in batch.rejected[0].error

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator, Sequence
 
@@ -27,6 +28,7 @@ NDJSON_TYPES = frozenset(
 )
 GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
 _items = msgspec.json.Decoder(list[msgspec.Raw])
+_EMPTY_ARRAY = re.compile(rb"[ \t\r\n]*\[[ \t\r\n]*\][ \t\r\n]*")
 
 
 class EventItems:
@@ -117,7 +119,7 @@ def split_items(
     if kind in NDJSON_TYPES:
         items = _ndjson_items(body)
     elif body.lstrip()[:1] == b"[":
-        if body.strip()[1:].lstrip()[:1] == b"]":
+        if _EMPTY_ARRAY.fullmatch(body):
             raise EmptyBatch("the batch is empty: send at least one event")
         return EventItems(None, body, limits)
     else:

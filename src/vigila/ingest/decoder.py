@@ -48,10 +48,16 @@ def _known_fields_event(region: str, account: str) -> type:
     fields = msgspec.structs.fields(Event[msgspec.Raw])
     return msgspec.defstruct(
         "KnownFieldsEvent",
-        [(f.name, f.type) if f.required else (f.name, *defaults.get(f.name, (f.type, f.default)))
+        [(f.name, f.type) if f.required else (f.name, *defaults.get(f.name, (f.type, _default(f))))
          for f in fields],
         kw_only=True, forbid_unknown_fields=True, gc=False,
         rename={f.name: f.encode_name for f in fields})
+
+
+def _default(field: msgspec.structs.FieldInfo) -> object:
+    if field.default_factory is msgspec.NODEFAULT:
+        return field.default
+    return msgspec.field(default_factory=field.default_factory)
 
 
 class Rejection(msgspec.Struct):
@@ -89,7 +95,8 @@ class EventDecoder:
         self._ids = EventIdSource()
 
     def decode_batch(self, items: EventItems, received_at: float) -> DecodedBatch:
-        """Decode every item; a bad item is rejected alone, never the batch."""
+        """Decode every item; a bad item is rejected alone. Raises `IngestError` only for
+        what fails the body as a whole (a JSON array split here: malformed, too many events)."""
         now = datetime.fromtimestamp(received_at, UTC)
         now_ms = int(received_at * 1000)
         decoded = self._decode_all_valid(items, now, now_ms)
@@ -137,19 +144,21 @@ class EventDecoder:
         invalid. Validation is the same as `decode_item`'s (the per-item path then finds
         and words the error), so the fast path never accepts what it would refuse."""
         limits = self._limits
-        if items.split and items.largest > limits.max_event_bytes:
-            return None
-        detail_depth = limits.max_depth - 1  # the envelope is one level
         try:
             events = self._envelopes.decode(items.array)
             details = list(map(_detail, events))
             if not items.split:
                 check_count(len(events), limits)
-                if _largest_bound(details, len(items.array)) > limits.max_event_bytes:
-                    return None
             elif len(events) != len(items):  # an NDJSON line or lone body held several values
                 return None
+            if (items.split or _largest_bound(details, len(items.array)) > limits.max_event_bytes
+                    ) and items.largest > limits.max_event_bytes:  # splits the array if need be
+                return None
             pairs = set(map(_pair, events))
+            scan = {pair for pair in pairs
+                    if self._schemas.needs_scan(*pair, limits.max_depth - 1)}
+            if scan and any(nesting_depth_exceeds(raw, limits.max_depth) for raw in items):
+                return None  # whole items: a repeated `detail` key hides all but its last value
             for source, detail_type in pairs:
                 if self._schemas.internal(source, detail_type):
                     return None
@@ -157,10 +166,7 @@ class EventDecoder:
                     details = [e.detail for e in events
                                if e.source == source and e.detail_type == detail_type]
                 joined = b"[" + b",".join(details) + b"]"
-                if self._schemas.needs_scan(source, detail_type, detail_depth) and (
-                        may_hold_big_int(joined) or max(
-                            d.count(b"{") + d.count(b"[") for d in map(bytes, details)
-                        ) > detail_depth):
+                if (source, detail_type) in scan and may_hold_big_int(joined):
                     return None
                 self._schemas.list_decoder(source, detail_type).decode(joined)
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
