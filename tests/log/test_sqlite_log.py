@@ -1,6 +1,7 @@
 import multiprocessing
 
 import lz4.frame
+import msgspec
 import pytest
 
 from tests.support import T0
@@ -88,6 +89,21 @@ def test_a_client_batch_beside_a_minted_one_in_the_same_commit_is_checked(log):
     same_ids = [LogEntry("other", e.id, b"{}") for e in batch[:3]]
     minted_result, client_result = log.append_many([batch, same_ids], minted=[run, None])
     assert minted_result.appended == 10 and client_result.duplicates == 3
+
+
+def test_chunks_keep_only_the_ids_clients_gave_and_trim_forgets_those(log, clock):
+    minted, run = minted_entries(10)
+    given = entries(4, prefix="client")
+    log.append_many([minted, given], minted=[run, None])  # one partition, one chunk
+    (ids,) = log._db.reader.execute("SELECT ids FROM chunks").fetchone()
+    assert msgspec.json.decode(lz4.frame.decompress(ids)) == [e.id for e in given]
+    more, more_run = minted_entries(5)
+    log.append(more, minted=more_run)
+    assert log._db.reader.execute("SELECT ids FROM chunks WHERE base=14").fetchone()[0] == b"[]"
+    clock.advance(10)
+    assert log.trim(int(clock.now() * 1000)) == 19
+    assert log._db.reader.execute("SELECT count(*) FROM ids").fetchone()[0] == 0
+    assert log.append(given).appended == 4 and log.append(minted).appended == 10
 
 
 def test_retention_forgets_minted_runs(log, clock):

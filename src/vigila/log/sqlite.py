@@ -1,11 +1,11 @@
 """The embedded log: one SQLite file in WAL mode, dense offsets per partition.
 
 Events are stored in chunks, as Kafka stores record batches: one row holds up
-to `CHUNK_EVENTS` consecutive events of one partition and their ids, both
-LZ4-compressed. An append is one `BEGIN IMMEDIATE` transaction, so several
-processes may append safely, and it returns only after `COMMIT`: an acknowledged
-event is durable to the degree the `synchronous` mode promises (FULL survives
-power loss).
+to `CHUNK_EVENTS` consecutive events of one partition and the ids among them that
+clients gave (those the `ids` table remembers), both LZ4-compressed. An append
+is one `BEGIN IMMEDIATE` transaction, so several processes may append safely,
+and it returns only after `COMMIT`: an acknowledged event is durable to the
+degree the `synchronous` mode promises (FULL survives power loss).
 Idempotency: an `ids` table remembers every id a client gave that is still in
 the log, and a `minted` table each run of ids vigila minted for a batch (one row
 per run, not per id); retention forgets both with the chunks it deletes.
@@ -122,6 +122,7 @@ class SqliteLog:
                          for e in batch]
                 fresh = self._claim_ids(conn, given)
             by_part: dict[int, list[LogEntry]] = {}
+            given: dict[int, set[str]] = {}  # ids a client gave, by partition: trim forgets them
             results = []
             position = 0
             for batch, run in zip(batches, runs, strict=True):
@@ -138,8 +139,10 @@ class SqliteLog:
                     records_by_partition={p: len(g) for p, g in groups.items()}))
                 for part, group in groups.items():
                     by_part.setdefault(part, []).extend(group)
+                    if run is None:
+                        given.setdefault(part, set()).update(e.id for e in group)
             for part, part_entries in by_part.items():
-                self._write_chunks(conn, part, part_entries, now_ms)
+                self._write_chunks(conn, part, part_entries, given.get(part, set()), now_ms)
         return results
 
     def _group_by_partition(self, entries: list[LogEntry]) -> dict[int, list[LogEntry]]:
@@ -186,16 +189,19 @@ class SqliteLog:
 
     @staticmethod
     def _write_chunks(conn: sqlite3.Connection, part: int, entries: list[LogEntry],
-                      now_ms: int) -> None:
+                      given: set[str], now_ms: int) -> None:
+        """Chunks of `entries`, each with the ids in `given` it holds (a minted id is in no
+        `ids` row, so trim has nothing to forget for it)."""
         next_off, last_at = conn.execute(
             "SELECT next, last_at FROM heads WHERE part=?", (part,)).fetchone()
         at = max(now_ms, last_at or 0)  # append times never go back within a partition
         rows = []
         for start in range(0, len(entries), CHUNK_EVENTS):
             chunk = entries[start : start + CHUNK_EVENTS]
-            ids = lz4.frame.compress(_encode_json([e.id for e in chunk]))
+            ids = [e.id for e in chunk if e.id in given] if given else []
             data = lz4.frame.compress(b"\n".join([e.data for e in chunk]))
-            rows.append((part, next_off, len(chunk), at, ids, data))
+            rows.append((part, next_off, len(chunk), at,
+                         lz4.frame.compress(_encode_json(ids)) if ids else b"[]", data))
             next_off += len(chunk)
         conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)", rows)
         conn.execute("UPDATE heads SET next=?, last_at=? WHERE part=?", (next_off, at, part))
@@ -263,8 +269,10 @@ class SqliteLog:
                     "SELECT rowid, count, ids FROM chunks WHERE at<? LIMIT 50",
                     (before_ms,)).fetchall()
                 for rowid, count, ids in rows:
-                    conn.execute("DELETE FROM ids WHERE id IN (SELECT value FROM json_each(?))",
-                                 (_ids_json(ids),))
+                    if ids != b"[]":
+                        conn.execute(
+                            "DELETE FROM ids WHERE id IN (SELECT value FROM json_each(?))",
+                            (_ids_json(ids),))
                     conn.execute("DELETE FROM chunks WHERE rowid=?", (rowid,))
                     deleted += count
             if len(rows) < 50:
