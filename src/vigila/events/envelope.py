@@ -104,6 +104,8 @@ def _counted(prefix: str, first: int, end: int) -> list[str]:
         ids += [head + digits for digits in _LOW_HEX[low:stop]]
         first += stop - low
     return ids
+
+
 _default_source = EventIdSource()
 
 

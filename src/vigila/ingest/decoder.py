@@ -29,6 +29,14 @@ _time = attrgetter("time")
 _FILLED = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
+def _within_size_limit(items: EventItems, details: list[msgspec.Raw], limit: int) -> bool:
+    """Whether no event of `items` is over `limit` bytes: bounded without splitting a JSON
+    array when its details leave little else in it, else measured one by one."""
+    if not items.split and _largest_bound(details, len(items.array)) <= limit:
+        return True
+    return items.largest <= limit
+
+
 def _largest_bound(details: list[msgspec.Raw], array_bytes: int) -> int:
     """No event of a JSON array of `array_bytes` is larger than this, without splitting it.
 
@@ -151,8 +159,7 @@ class EventDecoder:
                 check_count(len(events), limits)
             elif len(events) != len(items):  # an NDJSON line or lone body held several values
                 return None
-            if (items.split or _largest_bound(details, len(items.array)) > limits.max_event_bytes
-                    ) and items.largest > limits.max_event_bytes:  # splits the array if need be
+            if not _within_size_limit(items, details, limits.max_event_bytes):
                 return None
             pairs = set(map(_pair, events))
             scan = {pair for pair in pairs
