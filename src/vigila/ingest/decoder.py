@@ -140,8 +140,7 @@ class EventDecoder:
                     event.id = next(fresh_ids)
         if not all(map(_time, events)):
             for event in events:
-                if event.time is None:
-                    event.time = now
+                self._fill(event, now)
         keys = [e.resources[0] if e.resources else e.source for e in events]
         ids = list(map(_id, events)) if given else minted
         entries = list(map(LogEntry, keys, ids, map(self._encode, events)))
