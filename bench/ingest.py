@@ -48,7 +48,8 @@ def make_bodies(total: int) -> list[bytes]:
 
 def service(config) -> IngestService:  # type: ignore[no-untyped-def]
     schemas = register_schemas(load_packs(["fabric"]))
-    decoder = EventDecoder(schemas, config.ingest, region=config.region, account=config.account)
+    decoder = EventDecoder(schemas, config.ingest, partitions=config.log.partitions,
+                           region=config.region, account=config.account)
     return IngestService(decoder, config.ingest, SystemClock())
 
 

@@ -30,7 +30,7 @@ from vigila.insights.engine import ChainResult, build_engine
 from vigila.insights.request import LedgerEntry, is_fallback
 from vigila.insights.stages.budget import month_start
 from vigila.insights.worker import INSIGHT_KIND, LEDGER_KIND, InsightWorker
-from vigila.log.base import AppendResult, IdRange, LogEntry
+from vigila.log.base import Appendable, AppendResult
 from vigila.log.sqlite import SqliteLog
 from vigila.log.writer import LogWriter
 from vigila.metrics.datapoint import Datapoint
@@ -76,8 +76,8 @@ class Runtime:
         self.log = SqliteLog(data / "log.db", partitions=config.log.partitions,
                              synchronous=config.log.synchronous, clock=self.clock)
         self.store = SqliteStore(data / "store.db", synchronous=config.log.synchronous)
-        decoder = EventDecoder(self.schemas, config.ingest, region=config.region,
-                               account=config.account)
+        decoder = EventDecoder(self.schemas, config.ingest, partitions=config.log.partitions,
+                               region=config.region, account=config.account)
         self.ingest = IngestService(decoder, config.ingest, self.clock)
         self.ingest_workers = (IngestWorkers(config, config.ingest.workers,
                                              on_commit=self.committed)
@@ -269,9 +269,9 @@ class Runtime:
             self.metrics.routed.inc(stats.routed)
             self.dispatcher.worker.wake()
 
-    def append(self, entries: list[LogEntry], *, minted: IdRange | None = None) -> AppendResult:
-        """Append decoded entries to the log now (not batched) and wake the workers."""
-        result = self.log.append(entries, minted=minted)
+    def append(self, batch: Appendable) -> AppendResult:
+        """Append decoded events to the log now (not batched) and wake the workers."""
+        result = self.log.append(batch)
         self.committed([result])
         return result
 

@@ -10,13 +10,14 @@ from vigila.events.schemas import DetailSchemas
 from vigila.ingest.body import EventItems, split_items
 from vigila.ingest.decoder import EventDecoder
 from vigila.ingest.errors import BatchTooLarge, MalformedBody
+from vigila.log.base import MintedBatch, partition_for
 from vigila.packs.base import load_packs, register_schemas
 
 
 @pytest.fixture
 def decoder() -> EventDecoder:
     return EventDecoder(register_schemas(load_packs(["fabric"])),
-                        IngestConfig(max_event_bytes=4096, max_depth=8),
+                        IngestConfig(max_event_bytes=4096, max_depth=8), partitions=4,
                         region="eu-west-1", account="123456789012")
 
 
@@ -25,43 +26,72 @@ def decode(decoder, *events, raw=None):
     return decoder.decode_batch(EventItems(items), T0)
 
 
+def stored(batch):
+    """The accepted events as the log will store them, and their partitions (of 4), in
+    request order."""
+    if isinstance(batch.to_append, MintedBatch):
+        groups = [(r.partition, r.data.split(b"\n")) for r in batch.to_append.records]
+        assert [r.count for r in batch.to_append.records] == [len(g) for _, g in groups]
+    else:
+        groups = [(partition_for(e.key, 4), [e.data]) for e in batch.to_append]
+    position = {event_id: index for index, event_id in enumerate(batch.ids)}
+    by_id = {}
+    for part, lines in groups:
+        events = list(map(msgspec.json.decode, lines))
+        order = [position[event["id"]] for event in events]
+        assert order == sorted(order)  # within a partition, in request order
+        by_id.update((event["id"], (event, part)) for event in events)
+    assert len(by_id) == len(position)
+    return [by_id[i] for i in batch.ids]
+
+
 def test_defaults_are_filled_in_and_detail_bytes_are_kept(decoder):
     batch = decode(decoder, plain_event(1))
     assert not batch.rejected
-    stored = msgspec.json.decode(batch.entries[0].data)
-    assert uuid.UUID(stored["id"]).version == 7
-    assert stored["time"].startswith("2026-09-21T")
-    assert (stored["region"], stored["account"], stored["version"]) == (
+    ((event, part),) = stored(batch)
+    assert uuid.UUID(event["id"]).version == 7
+    assert event["time"].startswith("2026-09-21T")
+    assert (event["region"], event["account"], event["version"]) == (
         "eu-west-1", "123456789012", "0")
-    assert stored["detail"] == {"n": 1}
-    assert batch.entries[0].key == "order-1"
+    assert event["detail"] == {"n": 1}
+    assert part == partition_for("order-1", 4)
 
 
 def test_a_batch_whose_ids_are_all_minted_reports_the_run(decoder):
     batch = decode(decoder, *(plain_event(i) for i in range(20)))
-    ids = [e.id for e in batch.entries]
-    assert batch.minted is not None and (batch.minted.first, batch.minted.last) == (ids[0], ids[-1])
+    ids = [event["id"] for event, _ in stored(batch)]
+    run = batch.to_append.run
+    assert ids == batch.ids and (run.first, run.last) == (ids[0], ids[-1])
     assert ids == sorted(ids) and all(i[:24] == ids[0][:24] for i in ids)
     # one id given by the client: every id is checked, so no run is reported
-    assert decode(decoder, plain_event(1), plain_event(2, id="given")).minted is None
+    assert isinstance(decode(decoder, plain_event(1), plain_event(2, id="given")).to_append, list)
     # the per-item path (a bad item in the batch) reports none either
-    assert decode(decoder, plain_event(1), {"source": 1}).minted is None
+    assert isinstance(decode(decoder, plain_event(1), {"source": 1}).to_append, list)
+
+
+def test_a_minted_batch_is_grouped_by_partition_in_request_order(decoder):
+    events = [plain_event(i, resources=[f"r{i % 7}"]) for i in range(50)]
+    batch = decode(decoder, *events)
+    records = batch.to_append.records
+    assert batch.to_append.partitions == 4 and sum(r.count for r in records) == 50
+    assert len({r.partition for r in records}) == len(records) > 1
+    for event, part in stored(batch):  # stored() also checks the order within each record
+        assert part == partition_for(event["resources"][0], 4)
 
 
 def test_given_fields_are_kept(decoder):
     event = plain_event(2, id="my-id", time="2026-01-02T03:04:05+02:00", region="us-east-1",
                         resources=[])
-    entry = decode(decoder, event).entries[0]
-    stored = msgspec.json.decode(entry.data)
-    assert stored["id"] == "my-id" and stored["region"] == "us-east-1"
-    assert stored["time"] == "2026-01-02T03:04:05+02:00"
-    assert entry.key == "app.orders"  # no resource: the source is the partition key
+    ((kept, part),) = stored(decode(decoder, event))
+    assert kept["id"] == "my-id" and kept["region"] == "us-east-1"
+    assert kept["time"] == "2026-01-02T03:04:05+02:00"
+    assert part == partition_for("app.orders", 4)  # no resource: the source is the key
 
 
 def test_ids_are_unique_and_ordered(decoder):
     batch = decode(decoder, *[plain_event(i) for i in range(1000)])
-    ids = [e.id for e in batch.entries]
-    assert len(set(ids)) == 1000 and ids == sorted(ids)
+    assert len(set(batch.ids)) == 1000 and batch.ids == sorted(batch.ids)
+    assert [event["id"] for event, _ in stored(batch)] == batch.ids
 
 
 @pytest.mark.parametrize(("event", "error"), [
@@ -86,7 +116,7 @@ def test_ids_are_unique_and_ordered(decoder):
 ])
 def test_envelope_errors_name_path_and_expectation(decoder, event, error):
     batch = decode(decoder, event)
-    assert not batch.entries
+    assert not batch.to_append and not batch.ids
     assert error in batch.rejected[0].error
 
 
@@ -151,11 +181,12 @@ def test_long_digit_strings_and_64_bit_edges_are_fine(decoder):
 ])
 def test_invalid_utf8_is_an_item_error(decoder, raw):
     batch = decode(decoder, raw=[raw])
-    assert not batch.entries and batch.rejected[0].index == 0
+    assert not batch.to_append and batch.rejected[0].index == 0
 
 
 def test_unregistered_detail_types_keep_any_object():
-    decoder = EventDecoder(DetailSchemas(), IngestConfig(), region="r", account="a")
+    decoder = EventDecoder(DetailSchemas(), IngestConfig(), partitions=4, region="r",
+                           account="a")
     batch = decode(decoder, plain_event(0, detail={"nested": {"list": [1, "two", None]}}))
     assert not batch.rejected
 
@@ -189,7 +220,7 @@ def test_the_fast_path_refuses_what_the_per_item_path_refuses(decoder):
     assert batch.indexes == [0, 2] and [r.index for r in batch.rejected] == [1]
     assert "malformed JSON at $[1]" in batch.rejected[0].error
     lone = decoder.decode_batch(EventItems([two_in_one]), T0)  # a lone object body
-    assert not lone.entries and len(lone.rejected) == 1
+    assert not lone.to_append and len(lone.rejected) == 1
     deep = json.dumps({**plain_event(2), "extra": [[[[[[[[[[1]]]]]]]]]]}).encode()
     nested = decoder.decode_batch(EventItems([good, deep]), T0)
     assert nested.indexes == [0] and "nests 11 levels deep" in nested.rejected[0].error
@@ -204,14 +235,14 @@ def test_both_paths_fill_in_what_each_event_left_out_or_left_empty(decoder):
     fast = decode(decoder, *events)
     by_item = decode(decoder, *events, {"source": 1})  # one bad item: the per-item path
     for batch in (fast, by_item):
-        stored = [msgspec.json.decode(e.data) for e in batch.entries[:4]]
-        assert [(s["region"], s["account"]) for s in stored] == [
+        kept = [event for event, _ in stored(batch)]
+        assert [(s["region"], s["account"]) for s in kept] == [
             ("eu-west-1", "123456789012")] * 2 + [("r", "a"), ("eu-west-1", "123456789012")]
-        assert [s["time"][:10] for s in stored] == ["2026-09-21", "2026-09-21", "2026-01-02",
-                                                    "2026-09-21"]
-        assert stored[2]["id"] == "given" and all(uuid.UUID(s["id"]) for s in stored[::3])
-        assert stored[1]["id"] and len({s["id"] for s in stored}) == 4
-    assert fast.minted is None and not fast.rejected and len(by_item.rejected) == 1
+        assert [s["time"][:10] for s in kept] == ["2026-09-21", "2026-09-21", "2026-01-02",
+                                                  "2026-09-21"]
+        assert kept[2]["id"] == "given" and all(uuid.UUID(s["id"]) for s in kept[::3])
+        assert kept[1]["id"] and len({s["id"] for s in kept}) == 4
+    assert isinstance(fast.to_append, list) and not fast.rejected and len(by_item.rejected) == 1
 
 
 def array_of(*events, limits=None):
@@ -223,14 +254,14 @@ def test_an_array_of_valid_events_is_decoded_without_being_split(decoder):
     items = array_of(*(fabric_event(i) for i in range(10)))
     batch = decoder.decode_batch(items, T0)
     assert not items.split and batch.indexes == list(range(10)) and not batch.rejected
-    assert [msgspec.json.decode(e.data)["detail"]["stream_id"] for e in batch.entries] == [
+    assert [event["detail"]["stream_id"] for event, _ in stored(batch)] == [
         fabric_event(i)["resources"][0] for i in range(10)]
 
 
 def test_an_array_whose_events_may_be_too_large_is_split_and_each_checked(decoder):
     small = [plain_event(i, detail={}) for i in range(45)]  # envelopes add up past 4096 bytes
     items = array_of(*small)
-    assert len(decoder.decode_batch(items, T0).entries) == 45 and items.split
+    assert len(stored(decoder.decode_batch(items, T0))) == 45 and items.split
     for big in (plain_event(99, detail={"blob": "x" * 5000}),
                 plain_event(98, resources=["r" * 2000] * 3)):  # a large envelope, small detail
         items = array_of(plain_event(0), big, plain_event(2))
@@ -254,15 +285,17 @@ def test_an_unsplit_array_is_still_counted_and_parsed_as_a_whole(decoder):
 def test_events_without_resources_take_the_fast_path(decoder):
     batch = decode(decoder, *({"source": "app.orders", "detail-type": "Ping", "detail": {}}
                               for _ in range(3)))
-    assert batch.minted is not None and [e.key for e in batch.entries] == ["app.orders"] * 3
+    assert isinstance(batch.to_append, MintedBatch)
+    assert [part for _, part in stored(batch)] == [partition_for("app.orders", 4)] * 3
 
 
 def test_a_large_batch_of_small_events_stays_on_the_fast_path():
-    decoder = EventDecoder(DetailSchemas(), IngestConfig(), region="r", account="a")
+    decoder = EventDecoder(DetailSchemas(), IngestConfig(), partitions=4, region="r",
+                           account="a")
     items = array_of(*(plain_event(i) for i in range(10_000)), limits=IngestConfig())
     batch = decoder.decode_batch(items, T0)
     assert items.split  # the envelopes add up past the size limit: each event is measured
-    assert batch.minted is not None and len(batch.entries) == 10_000
+    assert isinstance(batch.to_append, MintedBatch) and len(stored(batch)) == 10_000
 
 
 def test_a_repeated_detail_key_cannot_hide_deep_nesting_from_the_fast_path(decoder):

@@ -7,7 +7,7 @@ import pytest
 from tests.support import T0
 from vigila.clock import ManualClock
 from vigila.events.envelope import EventIdSource
-from vigila.log.base import IdRange, LogEntry, partition_for
+from vigila.log.base import IdRange, LogEntry, MintedBatch, RecordBatch, partition_for
 from vigila.log.sqlite import CHUNK_EVENTS, PartitionCountMismatch, SqliteLog
 
 
@@ -65,13 +65,17 @@ def test_append_many_counts_duplicates_per_batch(log):
 
 
 def minted_entries(n, key="k"):
+    """Entries of `n` freshly minted ids, and the same events as a minted batch."""
     ids = EventIdSource().take(1_790_000_000_000, n)
-    return [LogEntry(key=key, id=i, data=b"{}") for i in ids], IdRange(ids[0], ids[-1])
+    batch = MintedBatch(IdRange(ids[0], ids[-1]), 4,
+                        [RecordBatch(partition_for(key, 4), n, b"\n".join([b"{}"] * n))])
+    return [LogEntry(key=key, id=i, data=b"{}") for i in ids], batch
 
 
 def test_a_minted_run_is_one_row_and_its_ids_still_count_as_known(log):
-    batch, run = minted_entries(50)
-    assert log.append(batch, minted=run).appended == 50
+    batch, minted = minted_entries(50)
+    run = minted.run
+    assert log.append(minted).appended == 50
     reader = log._db.reader
     assert reader.execute("SELECT count(*) FROM ids").fetchone()[0] == 0
     assert reader.execute("SELECT count(*) FROM minted").fetchone()[0] == 1
@@ -85,20 +89,19 @@ def test_a_minted_run_is_one_row_and_its_ids_still_count_as_known(log):
 
 
 def test_a_client_batch_beside_a_minted_one_in_the_same_commit_is_checked(log):
-    batch, run = minted_entries(10)
+    batch, minted = minted_entries(10)
     same_ids = [LogEntry("other", e.id, b"{}") for e in batch[:3]]
-    minted_result, client_result = log.append_many([batch, same_ids], minted=[run, None])
+    minted_result, client_result = log.append_many([minted, same_ids])
     assert minted_result.appended == 10 and client_result.duplicates == 3
 
 
 def test_chunks_keep_only_the_ids_clients_gave_and_trim_forgets_those(log, clock):
-    minted, run = minted_entries(10)
+    minted, minted_batch = minted_entries(10)
     given = entries(4, prefix="client")
-    log.append_many([minted, given], minted=[run, None])  # one partition, one chunk
+    log.append_many([minted_batch, given])  # one partition, one chunk
     (ids,) = log._db.reader.execute("SELECT ids FROM chunks").fetchone()
     assert msgspec.json.decode(lz4.frame.decompress(ids)) == [e.id for e in given]
-    more, more_run = minted_entries(5)
-    log.append(more, minted=more_run)
+    log.append(minted_entries(5)[1])
     assert log._db.reader.execute("SELECT ids FROM chunks WHERE base=14").fetchone()[0] == b"[]"
     clock.advance(10)
     assert log.trim(int(clock.now() * 1000)) == 19
@@ -106,9 +109,51 @@ def test_chunks_keep_only_the_ids_clients_gave_and_trim_forgets_those(log, clock
     assert log.append(given).appended == 4 and log.append(minted).appended == 10
 
 
+def lines(n, start=0):
+    return [f'{{"n":{i}}}'.encode() for i in range(start, start + n)]
+
+
+def minted_batch(data_lines, key="k", partitions=4):
+    ids = EventIdSource().take(1_790_000_000_000, len(data_lines))
+    return MintedBatch(IdRange(ids[0], ids[-1]), partitions,
+                       [RecordBatch(partition_for(key, 4), len(data_lines), b"\n".join(data_lines))])
+
+
+def test_a_minted_record_batch_larger_than_a_chunk_is_cut_at_line_ends(log):
+    part = partition_for("k", 4)
+    result = log.append(minted_batch(lines(2 * CHUNK_EVENTS + 7)))
+    assert (result.appended, result.records_by_partition) == (2 * CHUNK_EVENTS + 7,
+                                                              {part: 2 * CHUNK_EVENTS + 7})
+    assert result.bytes_by_partition == {part: sum(map(len, lines(2 * CHUNK_EVENTS + 7)))}
+    counts = log._db.reader.execute("SELECT count FROM chunks ORDER BY base").fetchall()
+    assert [c for (c,) in counts] == [CHUNK_EVENTS, CHUNK_EVENTS, 7]
+    records = log.read(part, 0, 3 * CHUNK_EVENTS)
+    assert [r.offset for r in records] == list(range(2 * CHUNK_EVENTS + 7))
+    assert [r.data for r in records] == lines(2 * CHUNK_EVENTS + 7)
+
+
+def test_one_commit_of_entries_and_minted_batches_keeps_their_order_in_full_chunks(log):
+    part = partition_for("k", 4)
+    given = [LogEntry("k", f"c{i}", data) for i, data in enumerate(lines(1500))]
+    first, second, third = log.append_many([given, minted_batch(lines(400, 1500)),
+                                            minted_batch(lines(300, 1900))])
+    assert (first.appended, second.appended, third.appended) == (1500, 400, 300)
+    counts = log._db.reader.execute("SELECT count FROM chunks ORDER BY base").fetchall()
+    assert [c for (c,) in counts] == [1900, 300]  # no chunk over CHUNK_EVENTS
+    assert [r.data for r in log.read(part, 0, 5000)] == lines(2200)
+    (ids,) = log._db.reader.execute("SELECT ids FROM chunks WHERE base=0").fetchone()
+    assert msgspec.json.decode(lz4.frame.decompress(ids)) == [e.id for e in given]
+
+
+def test_a_batch_grouped_for_another_partition_count_is_refused_whole(log):
+    with pytest.raises(PartitionCountMismatch, match="this log's 4"):
+        log.append_many([entries(3), minted_batch(lines(2), partitions=8)])
+    assert all(state.next == 0 for state in log.states())
+
+
 def test_retention_forgets_minted_runs(log, clock):
-    batch, run = minted_entries(5)
-    log.append(batch, minted=run)
+    batch, minted = minted_entries(5)
+    log.append(minted)
     clock.advance(10)
     assert log.trim(int(clock.now() * 1000)) == 5
     assert log.append(batch).appended == 5
@@ -118,8 +163,8 @@ def test_a_minted_run_outlives_no_chunk_that_holds_its_events(log, tmp_path):
     part = partition_for("k", 4)
     log.append(entries(1, prefix="late"))  # the partition's append time is now T0
     behind = SqliteLog(tmp_path / "log.db", partitions=4, clock=ManualClock(T0 - 100))
-    batch, run = minted_entries(5)  # a clock 100 s behind: the chunk keeps T0, the run not
-    behind.append(batch, minted=run)
+    batch, minted = minted_entries(5)  # a clock 100 s behind: the chunk keeps T0, the run not
+    behind.append(minted)
     behind.close()
     assert log.trim(int((T0 - 50) * 1000)) == 0
     assert log.states()[part].first == 0

@@ -49,8 +49,8 @@ def parts(tmp_path):
     clock = ManualClock(T0)
     log = SqliteLog(tmp_path / "log.db", partitions=2, clock=clock)
     store = SqliteStore(tmp_path / "store.db")
-    service = IngestService(EventDecoder(DetailSchemas(), IngestConfig(), region="r",
-                                         account="a"), IngestConfig(), clock)
+    service = IngestService(EventDecoder(DetailSchemas(), IngestConfig(), partitions=2,
+                                         region="r", account="a"), IngestConfig(), clock)
     yield clock, log, store, service
     log.close()
     store.close()

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from vigila.api.deps import require, runtime
 from vigila.api.responses import json_response
 from vigila.ingest.replay import replay_dead_letters
-from vigila.log.base import AppendResult, LogEntry
+from vigila.log.base import Appendable, AppendResult
 from vigila.runtime import Runtime
 from vigila.store.base import DeadLetter
 
@@ -54,8 +54,8 @@ def replay(
     ids: Annotated[list[int], Body(embed=True, max_length=1000)],
     rt: Runtime = Depends(runtime),
 ) -> Response:
-    def append(entries: list[LogEntry], dedup: bool) -> AppendResult:
-        return rt.writer.submit(entries, dedup).result()
+    def append(batch: Appendable, dedup: bool) -> AppendResult:
+        return rt.writer.submit(batch, dedup).result()
 
     letters = rt.store.get_dead_letters(ids)
     outcomes = replay_dead_letters(letters, rt.ingest.decoder, append, rt.store, rt.clock)

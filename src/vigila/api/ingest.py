@@ -110,8 +110,7 @@ def _in_process(rt: Runtime, prepare: Callable[[bytes, str | None, str | None], 
         with rt.tracer.start_as_current_span("decode"):
             prepared = await run_in_threadpool(prepare, body, content_type, encoding)
         with rt.tracer.start_as_current_span("append"):
-            appended = await rt.writer.append(prepared.batch.entries,
-                                              minted=prepared.batch.minted)
+            appended = await rt.writer.append(prepared.batch.to_append)
         if prepared.batch.rejected:
             await run_in_threadpool(rt.store.add_dead_letters, rt.ingest.dead_letters(prepared))
         return rt.ingest.result(prepared, appended), appended

@@ -64,8 +64,7 @@ def _in_process_sink(rt: Runtime):  # type: ignore[no-untyped-def]
             return
         try:
             prepared = rt.ingest.prepare(body)
-            appended = rt.writer.submit(prepared.batch.entries,
-                                        minted=prepared.batch.minted).result()
+            appended = rt.writer.submit(prepared.batch.to_append).result()
             rt.metrics.ingest_events.labels("accepted").inc(appended.appended)
         except IngestError as exc:
             console.print(f"[yellow]simulated batch refused:[/yellow] {exc.message}")

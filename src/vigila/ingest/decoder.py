@@ -19,7 +19,14 @@ from vigila.events.envelope import Event, EventIdSource
 from vigila.events.schemas import DetailSchemas
 from vigila.ingest.body import EventItems, check_count
 from vigila.ingest.limits import find_big_int, may_hold_big_int, nesting_depth_exceeds
-from vigila.log.base import IdRange, LogEntry
+from vigila.log.base import (
+    Appendable,
+    IdRange,
+    LogEntry,
+    MintedBatch,
+    Partitioner,
+    RecordBatch,
+)
 
 _PATH = re.compile(r"`\$")
 _pair = attrgetter("source", "detail_type")
@@ -80,26 +87,30 @@ class ItemError(ValueError):
 
 
 class DecodedBatch(msgspec.Struct):
-    entries: list[LogEntry]
+    to_append: Appendable
+    """The accepted events, for the log: a minted batch when every id was minted here."""
+    ids: list[str]
+    """Ids of the accepted events, in request order."""
     indexes: list[int]
-    """Position in the request of each entry."""
+    """Position in the request of each accepted event."""
     rejected: list[Rejection]
-    minted: IdRange | None = None
-    """Set when every entry's id was minted here, in this run (the log skips their check)."""
 
 
 class EventDecoder:
     """Validates raw items and turns the good ones into log entries."""
 
-    def __init__(self, schemas: DetailSchemas, limits: IngestConfig, *, region: str,
-                 account: str) -> None:
+    def __init__(self, schemas: DetailSchemas, limits: IngestConfig, *, partitions: int,
+                 region: str, account: str) -> None:
         self._schemas = schemas
         self._limits = limits
         self._region = region
         self._account = account
         self._envelope = msgspec.json.Decoder(Event[msgspec.Raw])
         self._envelopes = msgspec.json.Decoder(list[_known_fields_event(region, account)])
-        self._encode = msgspec.json.Encoder().encode
+        encoder = msgspec.json.Encoder()
+        self._encode = encoder.encode
+        self._encode_lines = encoder.encode_lines
+        self._partitioner = Partitioner(partitions)
         self._ids = EventIdSource()
 
     def decode_batch(self, items: EventItems, received_at: float) -> DecodedBatch:
@@ -109,42 +120,64 @@ class EventDecoder:
         now_ms = int(received_at * 1000)
         decoded = self._decode_all_valid(items, now, now_ms)
         if decoded is not None:
-            entries, minted = decoded
-            return DecodedBatch(entries=entries, indexes=list(range(len(entries))), rejected=[],
-                                minted=minted)
-        batch = DecodedBatch(entries=[], indexes=[], rejected=[])
+            to_append, ids = decoded
+            return DecodedBatch(to_append, ids, list(range(len(ids))), [])
+        entries: list[LogEntry] = []
+        indexes: list[int] = []
+        rejected: list[Rejection] = []
         for index, raw in enumerate(items):
             try:
-                batch.entries.append(self.decode_item(raw, index, now, now_ms, external=True))
-                batch.indexes.append(index)
+                entries.append(self.decode_item(raw, index, now, now_ms, external=True))
+                indexes.append(index)
             except ItemError as exc:
-                batch.rejected.append(Rejection(index=index, error=str(exc)))
-        return batch
+                rejected.append(Rejection(index=index, error=str(exc)))
+        return DecodedBatch(entries, [e.id for e in entries], indexes, rejected)
 
     def _decode_all_valid(self, items: EventItems, now: datetime, now_ms: int
-                          ) -> tuple[list[LogEntry], IdRange | None] | None:
-        """The whole batch in a few C calls, with the run of ids minted when every event
-        needed one; None as soon as any item may be invalid."""
+                          ) -> tuple[Appendable, list[str]] | None:
+        """The whole batch in a few C calls, and its ids; None as soon as any item may be
+        invalid."""
         events = self._valid_envelopes(items)
         if events is None:
             return None
-        given = sum(map(bool, map(_id, events)))
-        minted = self._ids.take(now_ms, len(events) - given)
-        if not given:
-            for event, event_id in zip(events, minted, strict=True):
-                event.id = event_id
-        elif minted:
-            fresh_ids = iter(minted)
-            for event in events:
-                if not event.id:
-                    event.id = next(fresh_ids)
         if not all(map(_time, events)):
             for event in events:
                 self._fill(event, now)
+        if not any(map(_id, events)):
+            minted = self._ids.take(now_ms, len(events))
+            return self._minted_batch(events, minted), minted
+        return self._entries(events, now_ms)
+
+    def _entries(self, events: list[Event[msgspec.Raw]], now_ms: int
+                 ) -> tuple[list[LogEntry], list[str]]:
+        """Entries of events some of whose ids a client gave; the others are minted."""
+        missing = [event for event in events if not event.id]
+        for event, event_id in zip(missing, self._ids.take(now_ms, len(missing)), strict=True):
+            event.id = event_id
+        ids = list(map(_id, events))
         keys = [e.resources[0] if e.resources else e.source for e in events]
-        ids = list(map(_id, events)) if given else minted
-        entries = list(map(LogEntry, keys, ids, map(self._encode, events)))
-        return entries, None if given else IdRange(minted[0], minted[-1])
+        return list(map(LogEntry, keys, ids, map(self._encode, events))), ids
+
+    def _minted_batch(self, events: list[Event[msgspec.Raw]], minted: list[str]
+                      ) -> MintedBatch:
+        """Events given the `minted` ids, grouped by partition and encoded a group at a time."""
+        known, partition = self._partitioner.known, self._partitioner
+        groups: dict[int, list[Event[msgspec.Raw]]] = {}
+        for event, event_id in zip(events, minted, strict=True):
+            event.id = event_id
+            key = event.resources[0] if event.resources else event.source
+            part = known.get(key)
+            if part is None:
+                part = partition(key)
+            group = groups.get(part)
+            if group is None:
+                groups[part] = [event]
+            else:
+                group.append(event)
+        records = [RecordBatch(part, len(group), self._encode_lines(group)[:-1])
+                   for part, group in groups.items()]
+        return MintedBatch(IdRange(minted[0], minted[-1]), self._partitioner.partitions,
+                           records)
 
     def _valid_envelopes(self, items: EventItems) -> list[Event[msgspec.Raw]] | None:
         """The envelopes of `items`, their details validated too; None if any item may be

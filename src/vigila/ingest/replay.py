@@ -11,11 +11,11 @@ import msgspec
 from vigila.clock import Clock
 from vigila.ingest.body import EventItems
 from vigila.ingest.decoder import EventDecoder, ItemError
-from vigila.log.base import AppendResult, LogEntry
+from vigila.log.base import Appendable, AppendResult
 from vigila.notify.group import NOTIFY_RULE
 from vigila.store.base import DeadLetter, Store
 
-AppendFn = Callable[[list[LogEntry], bool], AppendResult]
+AppendFn = Callable[[Appendable, bool], AppendResult]
 """Append entries; the flag says whether to drop ids already in the log."""
 
 
@@ -73,6 +73,6 @@ def _replay_one(letter: DeadLetter, decoder: EventDecoder, append: AppendFn,
     batch = decoder.decode_batch(EventItems([letter.raw]), now)
     if batch.rejected:
         return ReplayOutcome(letter.id, False, f"rejected again: {batch.rejected[0].error}")
-    result = append(batch.entries, True)
+    result = append(batch.to_append, True)
     verb = "duplicate of" if result.duplicates else "accepted as"
-    return ReplayOutcome(letter.id, True, f"{verb} event {batch.entries[0].id}")
+    return ReplayOutcome(letter.id, True, f"{verb} event {batch.ids[0]}")

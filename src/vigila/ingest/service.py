@@ -8,7 +8,6 @@ an ingest worker); `ingest` does both in line for the CLI and benchmarks.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 import msgspec
 
@@ -17,15 +16,11 @@ from vigila.config.schema import IngestConfig
 from vigila.ingest.body import EventItems, split_items
 from vigila.ingest.decoder import DecodedBatch, EventDecoder, Rejection
 from vigila.ingest.wrap import wrap_details
-from vigila.log.base import AppendResult, IdRange, LogEntry
+from vigila.log.base import Appendable, AppendResult
 from vigila.store.base import DeadLetter
 
-
-class AppendFn(Protocol):
-    """Appends durably (`EventLog.append`); `minted` as there."""
-
-    def __call__(self, entries: list[LogEntry], *, minted: IdRange | None = None
-                 ) -> AppendResult: ...
+AppendFn = Callable[[Appendable], AppendResult]
+"""Appends durably (`EventLog.append`)."""
 
 
 DeadLetterFn = Callable[[list[DeadLetter]], object]
@@ -97,13 +92,13 @@ class IngestService:
             accepted=appended.appended + appended.duplicates,
             duplicates=appended.duplicates,
             rejected=prepared.batch.rejected,
-            ids=[e.id for e in prepared.batch.entries],
+            ids=prepared.batch.ids,
         )
 
     def finish(self, prepared: Prepared, append: AppendFn, dead_letter: DeadLetterFn
                ) -> tuple[IngestResult, AppendResult]:
         """Append durably, then store the rejects: the client's answer, and the append."""
-        appended = append(prepared.batch.entries, minted=prepared.batch.minted)
+        appended = append(prepared.batch.to_append)
         if prepared.batch.rejected:
             dead_letter(self.dead_letters(prepared))
         return self.result(prepared, appended), appended

@@ -52,8 +52,8 @@ class _Worker:
     def __init__(self, config: Config) -> None:
         data = Path(config.data_dir)
         schemas = register_schemas(load_packs(config.packs))
-        decoder = EventDecoder(schemas, config.ingest, region=config.region,
-                               account=config.account)
+        decoder = EventDecoder(schemas, config.ingest, partitions=config.log.partitions,
+                               region=config.region, account=config.account)
         self.service = IngestService(decoder, config.ingest, SystemClock())
         self.log = SqliteLog(data / "log.db", partitions=config.log.partitions,
                              synchronous=config.log.synchronous)

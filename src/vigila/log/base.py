@@ -31,6 +31,37 @@ class IdRange(msgspec.Struct, frozen=True, gc=False):
     last: str
 
 
+class RecordBatch(msgspec.Struct, frozen=True, gc=False):
+    """`count` events of one partition as the log stores them: lines of JSON, joined by
+    newlines."""
+
+    partition: int
+    count: int
+    data: bytes
+
+
+class MintedBatch(msgspec.Struct, frozen=True, gc=False):
+    """Events whose ids vigila minted in one run, already grouped by partition, the way
+    a Kafka producer hands its broker one record batch per partition. No id of `run`
+    can be in the log yet, so the log checks none of them."""
+
+    run: IdRange
+    partitions: int
+    """The partition count `records` were grouped for."""
+    records: list[RecordBatch]
+
+
+Appendable = list[LogEntry] | MintedBatch
+"""What an append takes: entries, whose ids the log checks, or a minted batch."""
+
+
+def event_count(batch: Appendable) -> int:
+    """How many events `batch` holds."""
+    if isinstance(batch, MintedBatch):
+        return sum(record.count for record in batch.records)
+    return len(batch)
+
+
 class LogRecord(msgspec.Struct, frozen=True, array_like=True, gc=False):
     """An appended event: where it lives, when it was appended (ms), and its bytes."""
 
@@ -62,21 +93,36 @@ def partition_for(key: str, partitions: int) -> int:
     return zlib.crc32(key.encode()) % partitions
 
 
+class Partitioner:
+    """`partition_for` with the partitions of the keys seen so far kept in `known`, for
+    loops that look most keys up there (`known.get(key)`) and call this only when missing."""
+
+    _MAX_KEYS = 100_000
+
+    def __init__(self, partitions: int) -> None:
+        self.partitions = partitions
+        self.known: dict[str, int] = {}
+
+    def __call__(self, key: str) -> int:
+        if len(self.known) >= self._MAX_KEYS:
+            self.known.clear()
+        part = self.known[key] = partition_for(key, self.partitions)
+        return part
+
+
 class EventLog(Protocol):
     """A durable log. `append` returns only once the entries are committed."""
 
     partitions: int
 
-    def append(self, entries: list[LogEntry], *, dedup: bool = True,
-               minted: IdRange | None = None) -> AppendResult:
-        """Append durably. With `dedup`, ids already in the log are skipped; `minted` says
-        that every entry's id was just minted in that run, so none can be a duplicate."""
+    def append(self, batch: Appendable, *, dedup: bool = True) -> AppendResult:
+        """Append durably. With `dedup`, entries whose id is already in the log are skipped
+        (a minted batch has none)."""
         ...
 
-    def append_many(self, batches: list[list[LogEntry]], *, dedup: bool = True,
-                    minted: list[IdRange | None] | None = None) -> list[AppendResult]:
-        """Several batches in one transaction (group commit); one result per batch.
-        `minted`, when given, holds each batch's run (or None) as in `append`."""
+    def append_many(self, batches: list[Appendable], *, dedup: bool = True
+                    ) -> list[AppendResult]:
+        """Several batches in one transaction (group commit); one result per batch."""
         ...
 
     def read(self, partition: int, offset: int, limit: int) -> list[LogRecord]: ...

@@ -22,19 +22,23 @@ per run, not per id); retention forgets both with the chunks it deletes.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import lz4.frame
 import msgspec
 
 from vigila.clock import Clock, SystemClock
 from vigila.log.base import (
+    Appendable,
     AppendResult,
-    IdRange,
     LogEntry,
     LogRecord,
+    MintedBatch,
+    Partitioner,
     PartitionState,
-    partition_for,
+    event_count,
 )
 from vigila.sqlitedb import Database
 
@@ -63,13 +67,62 @@ SELECT j.value FROM json_each(?) j WHERE length(j.value) = 36
               AND m.first <= j.value AND j.value <= m.last)
 """
 _encode_json = msgspec.json.Encoder().encode
-_PARTITION_CACHE_SIZE = 100_000
 _LZ4_MAGIC = b"\x04\x22\x4d\x18"
 
 
 def _ids_json(column: bytes) -> bytes:
     """A chunk's ids as a JSON array: LZ4-compressed, or plain JSON in logs written before."""
     return lz4.frame.decompress(column) if column.startswith(_LZ4_MAGIC) else column
+
+
+class _Piece(NamedTuple):
+    """Consecutive events of one partition: `count` lines joined by newlines, and the
+    ids among them that clients gave."""
+
+    count: int
+    data: bytes
+    ids: list[str]
+
+
+def _entry_pieces(entries: list[LogEntry]) -> list[_Piece]:
+    return [_Piece(len(chunk), b"\n".join([e.data for e in chunk]), [e.id for e in chunk])
+            for chunk in (entries[i : i + CHUNK_EVENTS]
+                          for i in range(0, len(entries), CHUNK_EVENTS))]
+
+
+def _minted_result(batch: MintedBatch, pieces: dict[int, list[_Piece]]) -> AppendResult:
+    """A minted batch's result; its record batches join `pieces`, cut to chunk size."""
+    for record in batch.records:
+        part_pieces = pieces.setdefault(record.partition, [])
+        if record.count <= CHUNK_EVENTS:
+            part_pieces.append(_Piece(record.count, record.data, []))
+        else:
+            lines = record.data.split(b"\n")
+            for start in range(0, len(lines), CHUNK_EVENTS):
+                cut = lines[start : start + CHUNK_EVENTS]
+                part_pieces.append(_Piece(len(cut), b"\n".join(cut), []))
+    return AppendResult(
+        appended=event_count(batch), duplicates=0,
+        bytes_by_partition={r.partition: len(r.data) - r.count + 1 for r in batch.records},
+        records_by_partition={r.partition: r.count for r in batch.records})
+
+
+def _chunks(pieces: list[_Piece]) -> Iterator[_Piece]:
+    """Consecutive pieces (none over `CHUNK_EVENTS`) joined into chunks of up to that."""
+    held: list[_Piece] = []
+    held_count = 0
+    for piece in pieces:
+        if held_count + piece.count > CHUNK_EVENTS:
+            yield _joined(held, held_count)
+            held, held_count = [], 0
+        held.append(piece)
+        held_count += piece.count
+    if held:
+        yield _joined(held, held_count)
+
+
+def _joined(pieces: list[_Piece], count: int) -> _Piece:
+    return _Piece(count, b"\n".join([p.data for p in pieces]), [i for p in pieces for i in p.ids])
 
 
 class PartitionCountMismatch(ValueError):
@@ -83,7 +136,7 @@ class SqliteLog:
                  clock: Clock | None = None) -> None:
         self.partitions = partitions
         self._clock = clock or SystemClock()
-        self._partition_cache: dict[str, int] = {}
+        self._partitioner = Partitioner(partitions)
         self._db = Database(path, synchronous=synchronous, page_size=16384)
         self._db.create(_SCHEMA)
         with self._db.write() as conn:
@@ -99,35 +152,40 @@ class SqliteLog:
                     f" keep log.partitions = {row[0]} or start with a new data directory"
                 )
 
-    def append(self, entries: list[LogEntry], *, dedup: bool = True,
-               minted: IdRange | None = None) -> AppendResult:
-        """Append in one transaction; with `dedup`, ids already in the log are skipped.
-        `minted`: every entry's id was minted in that run, so none needs checking."""
-        return self.append_many([entries], dedup=dedup, minted=[minted])[0]
+    def append(self, batch: Appendable, *, dedup: bool = True) -> AppendResult:
+        """Append in one transaction; with `dedup`, entries whose id is already in the log
+        are skipped (a minted batch's ids need no check)."""
+        return self.append_many([batch], dedup=dedup)[0]
 
-    def append_many(self, batches: list[list[LogEntry]], *, dedup: bool = True,
-                    minted: list[IdRange | None] | None = None) -> list[AppendResult]:
+    def append_many(self, batches: list[Appendable], *, dedup: bool = True
+                    ) -> list[AppendResult]:
         """Append several batches in one transaction; duplicates count where they occur."""
         now_ms = int(self._clock.now() * 1000)
-        runs = minted or [None] * len(batches)
+        minted = [batch for batch in batches if isinstance(batch, MintedBatch)]
+        if any(batch.partitions != self.partitions for batch in minted):
+            raise PartitionCountMismatch(f"a batch grouped for another partition count than "
+                                         f"this log's {self.partitions}")
         with self._db.write() as conn:
-            if any(runs):  # at no earlier than any chunk of this append (see _write_chunks)
+            if minted:  # at no earlier than any chunk of this append (see _write_chunks)
                 run_at = max(now_ms, conn.execute("SELECT max(last_at) FROM heads"
                                                   ).fetchone()[0] or 0)
                 conn.executemany("INSERT OR IGNORE INTO minted VALUES (?, ?, ?, ?)",
-                                 [(r.first[:24], r.first, r.last, run_at) for r in runs if r])
+                                 [(b.run.first[:24], b.run.first, b.run.last, run_at)
+                                  for b in minted])
             fresh = None
             if dedup:
-                given = [e.id for batch, run in zip(batches, runs, strict=True) if run is None
-                         for e in batch]
-                fresh = self._claim_ids(conn, given)
-            by_part: dict[int, list[LogEntry]] = {}
-            given: dict[int, set[str]] = {}  # ids a client gave, by partition: trim forgets them
+                fresh = self._claim_ids(conn, [entry.id for batch in batches
+                                               if not isinstance(batch, MintedBatch)
+                                               for entry in batch])
+            pieces: dict[int, list[_Piece]] = {}
             results = []
             position = 0
-            for batch, run in zip(batches, runs, strict=True):
+            for batch in batches:
+                if isinstance(batch, MintedBatch):
+                    results.append(_minted_result(batch, pieces))
+                    continue
                 kept = batch
-                if fresh is not None and run is None:
+                if fresh is not None:
                     flags = fresh[position : position + len(batch)]
                     kept = [e for e, new in zip(batch, flags, strict=True) if new]
                     position += len(batch)
@@ -138,22 +196,18 @@ class SqliteLog:
                                         for p, g in groups.items()},
                     records_by_partition={p: len(g) for p, g in groups.items()}))
                 for part, group in groups.items():
-                    by_part.setdefault(part, []).extend(group)
-                    if run is None:
-                        given.setdefault(part, set()).update(e.id for e in group)
-            for part, part_entries in by_part.items():
-                self._write_chunks(conn, part, part_entries, given.get(part, set()), now_ms)
+                    pieces.setdefault(part, []).extend(_entry_pieces(group))
+            for part, part_pieces in pieces.items():
+                self._write_chunks(conn, part, part_pieces, now_ms)
         return results
 
     def _group_by_partition(self, entries: list[LogEntry]) -> dict[int, list[LogEntry]]:
-        cache = self._partition_cache
-        if len(cache) > _PARTITION_CACHE_SIZE:
-            cache.clear()
+        known, partition = self._partitioner.known, self._partitioner
         groups: dict[int, list[LogEntry]] = {}
         for entry in entries:
-            part = cache.get(entry.key)
+            part = known.get(entry.key)
             if part is None:
-                part = cache[entry.key] = partition_for(entry.key, self.partitions)
+                part = partition(entry.key)
             groups.setdefault(part, []).append(entry)
         return groups
 
@@ -188,21 +242,19 @@ class SqliteLog:
         return fresh
 
     @staticmethod
-    def _write_chunks(conn: sqlite3.Connection, part: int, entries: list[LogEntry],
-                      given: set[str], now_ms: int) -> None:
-        """Chunks of `entries`, each with the ids in `given` it holds (a minted id is in no
-        `ids` row, so trim has nothing to forget for it)."""
+    def _write_chunks(conn: sqlite3.Connection, part: int, pieces: list[_Piece],
+                      now_ms: int) -> None:
+        """`pieces`, in order, as chunks of up to `CHUNK_EVENTS` events, each with the ids
+        clients gave among them (a minted id is in no `ids` row: trim has none to forget)."""
         next_off, last_at = conn.execute(
             "SELECT next, last_at FROM heads WHERE part=?", (part,)).fetchone()
         at = max(now_ms, last_at or 0)  # append times never go back within a partition
         rows = []
-        for start in range(0, len(entries), CHUNK_EVENTS):
-            chunk = entries[start : start + CHUNK_EVENTS]
-            ids = [e.id for e in chunk if e.id in given] if given else []
-            data = lz4.frame.compress(b"\n".join([e.data for e in chunk]))
-            rows.append((part, next_off, len(chunk), at,
-                         lz4.frame.compress(_encode_json(ids)) if ids else b"[]", data))
-            next_off += len(chunk)
+        for count, data, ids in _chunks(pieces):
+            rows.append((part, next_off, count, at,
+                         lz4.frame.compress(_encode_json(ids)) if ids else b"[]",
+                         lz4.frame.compress(data)))
+            next_off += count
         conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)", rows)
         conn.execute("UPDATE heads SET next=?, last_at=? WHERE part=?", (next_off, at, part))
 

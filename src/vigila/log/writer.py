@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from vigila.log.base import AppendResult, EventLog, IdRange, LogEntry
+from vigila.log.base import Appendable, AppendResult, EventLog, event_count
 
 _STOP = object()
 
@@ -32,17 +32,15 @@ class LogWriter:
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, entries: list[LogEntry], dedup: bool = True,
-               minted: IdRange | None = None) -> Future[AppendResult]:
+    def submit(self, batch: Appendable, dedup: bool = True) -> Future[AppendResult]:
         """Queue an append (see `EventLog.append`); the future resolves after its commit."""
         future: Future[AppendResult] = Future()
-        self._queue.put((entries, dedup, minted, future))
+        self._queue.put((batch, dedup, future))
         return future
 
-    async def append(self, entries: list[LogEntry], dedup: bool = True,
-                     minted: IdRange | None = None) -> AppendResult:
+    async def append(self, batch: Appendable, dedup: bool = True) -> AppendResult:
         """Append from async code; returns after the commit."""
-        return await asyncio.wrap_future(self.submit(entries, dedup, minted))
+        return await asyncio.wrap_future(self.submit(batch, dedup))
 
     def stop(self, timeout: float = 10) -> None:
         self._queue.put(_STOP)
@@ -56,7 +54,7 @@ class LogWriter:
             if item is _STOP:
                 return
             group = [item]
-            size = len(item[0])
+            size = event_count(item[0])
             while size < self._max_events:
                 try:
                     item = self._queue.get_nowait()
@@ -66,19 +64,18 @@ class LogWriter:
                     pending = item  # a stop, or the other dedup mode: after this commit
                     break
                 group.append(item)
-                size += len(item[0])
+                size += event_count(item[0])
             self._commit(group)
 
     def _commit(self, group: list) -> None:
         try:
-            results = self._log.append_many([entries for entries, _, _, _ in group],
-                                            dedup=group[0][1],
-                                            minted=[minted for _, _, minted, _ in group])
+            results = self._log.append_many([batch for batch, _, _ in group],
+                                            dedup=group[0][1])
         except Exception as exc:  # the disk is full or the file is gone: fail each request
-            for _, _, _, future in group:
+            for _, _, future in group:
                 future.set_exception(exc)
             return
-        for (_, _, _, future), result in zip(group, results, strict=True):
+        for (_, _, future), result in zip(group, results, strict=True):
             future.set_result(result)
         if self._on_commit:
             self._on_commit(results)
