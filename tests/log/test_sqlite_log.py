@@ -115,8 +115,8 @@ def lines(n, start=0):
 
 def minted_batch(data_lines, key="k", partitions=4):
     ids = EventIdSource().take(1_790_000_000_000, len(data_lines))
-    return MintedBatch(IdRange(ids[0], ids[-1]), partitions,
-                       [RecordBatch(partition_for(key, 4), len(data_lines), b"\n".join(data_lines))])
+    record = RecordBatch(partition_for(key, 4), len(data_lines), b"\n".join(data_lines))
+    return MintedBatch(IdRange(ids[0], ids[-1]), partitions, [record])
 
 
 def test_a_minted_record_batch_larger_than_a_chunk_is_cut_at_line_ends(log):
