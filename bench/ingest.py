@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -124,16 +125,19 @@ def http(bodies: list[bytes], directory: Path, *, packs: str, workers: int = 0,
         proc.wait(30)
 
 
-def median_of(runs: int, measure, *args, **kwargs) -> float:  # type: ignore[no-untyped-def]
-    """The median of `runs` measurements: a shared machine's noise moves single runs by 10-30 %."""
-    return statistics.median(measure(*args, **kwargs) for _ in range(runs))
+def medians_of_rounds(runs: int, measures: dict[str, Callable[[], float]]) -> dict[str, float]:
+    """Each measure's median over `runs` rounds of all of them: a shared machine's speed
+    drifts by up to 2x within minutes, and interleaving exposes every figure to the same
+    drift, so the ratios between them hold better than the figures themselves."""
+    rounds = [{name: measure() for name, measure in measures.items()} for _ in range(runs)]
+    return {name: statistics.median(r[name] for r in rounds) for name in measures}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=3,
-                        help="in-process figures are the median of this many runs")
+                        help="in-process figures are the median of this many rounds")
     args = parser.parse_args()
     total = args.events // BATCH * BATCH
     bodies = make_bodies(total)
@@ -141,10 +145,13 @@ def main() -> None:
     prod = load_config(profile="production", env={})
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        decode = median_of(args.runs, decode_only, bodies, dev)
-        normal = median_of(args.runs, durable, bodies, dev, root, process=False)
-        full = median_of(args.runs, durable, bodies, prod, root, process=False)
-        processed = median_of(args.runs, durable, bodies, dev, root, process=True)
+        in_process = medians_of_rounds(args.runs, {
+            "decode": lambda: decode_only(bodies, dev),
+            "normal": lambda: durable(bodies, dev, root, process=False),
+            "full": lambda: durable(bodies, prod, root, process=False),
+            "processed": lambda: durable(bodies, dev, root, process=True),
+        })
+        decode, normal, full, processed = in_process.values()
         over_http = http(bodies, root / "http", packs="")
         over_http_fabric = http(bodies, root / "http-fabric", packs="fabric")
         over_http_workers = http(bodies, root / "http-workers", packs="fabric", workers=1)
