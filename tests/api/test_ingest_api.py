@@ -197,3 +197,24 @@ def test_bare_pack_details_are_wrapped_and_errors_name_the_items_as_sent(api, wr
     stored = api.get("/v1/events", params={"resource": good["stream_id"]}).json()["items"]
     assert [e["detail-type"] for e in stored] == ["Port Metrics"]
     assert api.post("/v1/packs/fabric/nothing", content=b"[]").status_code == 404
+
+
+def test_pretty_printed_events_are_stored_one_per_record_and_mean_the_same(api, writer_only):
+    """A newline inside a detail is whitespace; the log keeps one event per line."""
+    events = [fabric_event(1), plain_event(2, detail={"a": {"b": [1, "x\ny"]}, "c": None}),
+              plain_event(3, id="given-3", detail={"list": [1, 2, 3]})]
+    pretty = json.dumps(events, indent=2).encode()
+    assert post(api, pretty).json()["accepted"] == 3  # every item valid: the fast path
+    minted = [plain_event(i, detail={"n": [i, i]}) for i in range(4, 6)]
+    assert post(api, json.dumps(minted, indent=1).encode()).json()["accepted"] == 2
+    mixed = json.dumps([plain_event(6, detail={"k": [6]}), {"source": 1}], indent=2).encode()
+    assert post(api, mixed).status_code == 207  # one bad item: the per-item path
+    drain(writer_only)
+    stored = api.get("/v1/events", params={"limit": 100}).json()["items"]
+    details = sorted((e["detail"] for e in stored), key=json.dumps)
+    expected = [e["detail"] for e in [*events, *minted]] + [{"k": [6]}]
+    assert details == sorted(expected, key=json.dumps)
+    for state in writer_only.log.states():  # offsets and records agree, one line each
+        records = writer_only.log.read(state.partition, 0, 100)
+        assert [r.offset for r in records] == list(range(state.next))
+        assert all(b"\n" not in r.data for r in records)

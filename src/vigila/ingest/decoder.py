@@ -54,6 +54,16 @@ def _largest_bound(details: list[msgspec.Raw], array_bytes: int) -> int:
     return max(sizes) + array_bytes - sum(sizes)
 
 
+def _one_line_details(events: list[Event[msgspec.Raw]]) -> None:
+    """Turn the newlines in each event's detail into spaces, as the log keeps an event per
+    line. A newline in valid JSON is whitespace (a string cannot hold one), so the detail
+    means the same."""
+    for event in events:
+        detail = bytes(event.detail)
+        if b"\n" in detail:
+            event.detail = msgspec.Raw(detail.replace(b"\n", b" "))
+
+
 def _known_fields_event(region: str, account: str) -> type:
     """The fast path's envelope: `Event[Raw]` with no unknown field (whose nesting nothing
     would bound), and the configured `region` and `account` as defaults, so that events
@@ -198,6 +208,7 @@ class EventDecoder:
                     if self._schemas.needs_scan(*pair, limits.max_depth - 1)}
             if scan and any(nesting_depth_exceeds(raw, limits.max_depth) for raw in items):
                 return None  # whole items: a repeated `detail` key hides all but its last value
+            multiline = False
             for source, detail_type in pairs:
                 if self._schemas.internal(source, detail_type):
                     return None
@@ -208,8 +219,11 @@ class EventDecoder:
                 if (source, detail_type) in scan and may_hold_big_int(joined):
                     return None
                 self._schemas.list_decoder(source, detail_type).decode(joined)
+                multiline = multiline or b"\n" in joined
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return None
+        if multiline:
+            _one_line_details(events)
         return events
 
     def decode_item(self, raw: bytes, index: int, now: datetime, now_ms: int, *,
@@ -238,6 +252,8 @@ class EventDecoder:
             where = find_big_int(detail, f"$[{index}].detail")
             if where:
                 raise ItemError(f"integer out of 64-bit range - at `{where}`")
+        if b"\n" in raw:
+            _one_line_details([event])
         if not event.id:
             event.id = self._ids.next(now_ms)
         self._fill(event, now)
