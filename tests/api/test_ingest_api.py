@@ -206,7 +206,8 @@ def test_pretty_printed_events_are_stored_one_per_record_and_mean_the_same(api, 
     pretty = json.dumps(events, indent=2).encode()
     assert post(api, pretty).json()["accepted"] == 3  # every item valid: the fast path
     minted = [plain_event(i, detail={"n": [i, i]}) for i in range(4, 6)]
-    assert post(api, json.dumps(minted, indent=1).encode()).json()["accepted"] == 2
+    crlf = json.dumps(minted, indent=1).encode().replace(b"\n", b"\r\n")
+    assert post(api, crlf).json()["accepted"] == 2
     mixed = json.dumps([plain_event(6, detail={"k": [6]}), {"source": 1}], indent=2).encode()
     assert post(api, mixed).status_code == 207  # one bad item: the per-item path
     drain(writer_only)
@@ -217,4 +218,4 @@ def test_pretty_printed_events_are_stored_one_per_record_and_mean_the_same(api, 
     for state in writer_only.log.states():  # offsets and records agree, one line each
         records = writer_only.log.read(state.partition, 0, 100)
         assert [r.offset for r in records] == list(range(state.next))
-        assert all(b"\n" not in r.data for r in records)
+        assert all(b"\n" not in r.data and b"\r" not in r.data for r in records)

@@ -304,3 +304,16 @@ def test_a_repeated_detail_key_cannot_hide_deep_nesting_from_the_fast_path(decod
             b',"detail":{}}')
     batch = decoder.decode_batch(EventItems([json.dumps(plain_event(1)).encode(), item]), T0)
     assert batch.indexes == [0] and "nests 21 levels deep" in batch.rejected[0].error
+
+
+def test_invalid_utf8_where_the_detail_type_skips_it_is_refused_on_both_paths(decoder):
+    """msgspec does not decode the fields a type skips; the log would keep the bytes."""
+    bad = json.dumps(fabric_event(1)).encode().replace(b'"detail": {',
+                                                       b'"detail": {"junk": "\xff", ')
+    alone = decode(decoder, raw=[bad])
+    where = bad.index(b"\xff")
+    assert alone.rejected[0].error == f"invalid UTF-8 at $[0], byte {where}: invalid start byte"
+    mixed = decode(decoder, raw=[json.dumps(fabric_event(2)).encode(), bad, b"{"])
+    assert mixed.indexes == [0] and [r.index for r in mixed.rejected] == [1, 2]
+    accented = json.dumps(fabric_event(3, note="café ✓"), ensure_ascii=False).encode()
+    assert not accented.isascii() and not decode(decoder, raw=[accented]).rejected

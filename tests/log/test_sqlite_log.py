@@ -139,15 +139,31 @@ def test_one_commit_of_entries_and_minted_batches_keeps_their_order_in_full_chun
                                             minted_batch(lines(300, 1900))])
     assert (first.appended, second.appended, third.appended) == (1500, 400, 300)
     counts = log._db.reader.execute("SELECT count FROM chunks ORDER BY base").fetchall()
-    assert [c for (c,) in counts] == [1900, 300]  # no chunk over CHUNK_EVENTS
+    assert [c for (c,) in counts] == [CHUNK_EVENTS, 200]  # the second batch is cut
     assert [r.data for r in log.read(part, 0, 5000)] == lines(2200)
     (ids,) = log._db.reader.execute("SELECT ids FROM chunks WHERE base=0").fetchone()
     assert msgspec.json.decode(lz4.frame.decompress(ids)) == [e.id for e in given]
 
 
+def test_a_group_commit_of_many_batches_fills_its_chunks(log):
+    part = partition_for("k", 4)
+    batches = [[LogEntry("k", f"c{n}-{i}", data) for i, data in enumerate(lines(1001, 1001 * n))]
+               for n in range(10)]
+    log.append_many(batches)
+    rows = log._db.reader.execute("SELECT count, ids FROM chunks ORDER BY base").fetchall()
+    assert [count for count, _ in rows] == [CHUNK_EVENTS] * 5 + [10]
+    assert [r.data for r in log.read(part, 0, 20_000)] == lines(10_010)
+    chunk_ids = [msgspec.json.decode(lz4.frame.decompress(ids)) for _, ids in rows]
+    assert chunk_ids[1] == [e.id for batch in batches for e in batch][2000:4000]
+
+
 def test_a_batch_grouped_for_another_partition_count_is_refused_whole(log):
-    with pytest.raises(PartitionCountMismatch, match="this log's 4"):
+    with pytest.raises(PartitionCountMismatch, match="for 8 partitions, not this log's 4"):
         log.append_many([entries(3), minted_batch(lines(2), partitions=8)])
+    batch = minted_batch(lines(2))
+    for record in (RecordBatch(4, 1, b"{}"), RecordBatch(-1, 1, b"{}"), RecordBatch(0, 0, b"")):
+        with pytest.raises(ValueError, match="a record batch of"):
+            log.append_many([entries(3), MintedBatch(batch.run, 4, [record])])
     assert all(state.next == 0 for state in log.states())
 
 

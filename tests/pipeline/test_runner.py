@@ -3,13 +3,15 @@ import sqlite3
 import msgspec
 import pytest
 
-from tests.support import T0, body, plain_event
+from tests.support import T0, body, fabric_event, plain_event
 from vigila.clock import ManualClock
 from vigila.config.schema import IngestConfig
 from vigila.events.schemas import DetailSchemas
 from vigila.ingest.decoder import EventDecoder
 from vigila.ingest.service import IngestService
+from vigila.log.base import LogEntry
 from vigila.log.sqlite import SqliteLog
+from vigila.packs.base import load_packs, register_schemas
 from vigila.pipeline.processor import Emit, Record
 from vigila.pipeline.runner import PipelineRunner
 from vigila.store.base import EventQuery
@@ -230,3 +232,21 @@ def test_a_failed_append_of_emitted_events_also_leaves_no_trace(parts):
     log._db._writer.execute("DROP TRIGGER full")
     runner.run_until_idle()
     assert counter.counts == {"order-0": 2, "order-1": 2}
+
+
+@pytest.mark.parametrize("pack", [None, "fabric"])
+def test_a_record_that_is_not_utf8_is_dead_lettered_and_the_partition_moves_on(parts, pack):
+    """Such a record can only come from a log an older release wrote; it must not stall,
+    even where its detail type skips the field that holds the bad bytes."""
+    clock, log, store, service = parts
+    schemas = register_schemas(load_packs([pack])) if pack else DetailSchemas()
+    good = [fabric_event(1), fabric_event(2)] if pack else [plain_event(1), plain_event(2)]
+    bad = msgspec.json.encode({**good[0], "id": "bad-1"}).replace(b'"detail":{',
+                                                                 b'"detail":{"junk":"\xff",')
+    log.append([LogEntry(good[0]["resources"][0], "bad-1", bad)])
+    ingest(service, log, store, good)
+    runner = PipelineRunner(log, store, [Doubler()], schemas, clock)
+    assert runner.run_until_idle() == 3
+    (letter,) = store.dead_letters().items
+    assert letter.stage == "decode" and "utf-8" in letter.reason and letter.raw == bad
+    assert store.count_events() == 2

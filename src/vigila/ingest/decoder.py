@@ -1,8 +1,9 @@
-"""Decode raw items into canonical log entries, item by item, with JSON-path errors.
+"""Decode raw items into what the log appends, with JSON-path errors for the bad ones.
 
-One pass per item: structural limits, the envelope (with `detail` kept raw),
-then `detail` against the type its pack registered. The entry written to the
-log carries the original detail bytes, so nothing is encoded twice.
+A batch of valid events is decoded in a few calls over the whole body; any doubt
+sends it item by item: structural limits, the envelope (with `detail` kept raw),
+then `detail` against the type its pack registered. What the log stores carries
+the detail bytes as sent (newlines aside), so no detail is encoded again.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _pair = attrgetter("source", "detail_type")
 _detail = attrgetter("detail")
 _id = attrgetter("id")
 _time = attrgetter("time")
+_LINE_BREAKS_TO_SPACES = bytes.maketrans(b"\r\n", b"  ")
 _FILLED = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
@@ -55,13 +57,25 @@ def _largest_bound(details: list[msgspec.Raw], array_bytes: int) -> int:
 
 
 def _one_line_details(events: list[Event[msgspec.Raw]]) -> None:
-    """Turn the newlines in each event's detail into spaces, as the log keeps an event per
-    line. A newline in valid JSON is whitespace (a string cannot hold one), so the detail
-    means the same."""
+    """Turn the line breaks in each event's detail into spaces, as the log keeps an event
+    per line. A raw CR or LF in valid JSON is whitespace (a string cannot hold one), so
+    the detail means the same."""
     for event in events:
         detail = bytes(event.detail)
-        if b"\n" in detail:
-            event.detail = msgspec.Raw(detail.replace(b"\n", b" "))
+        if b"\n" in detail or b"\r" in detail:
+            event.detail = msgspec.Raw(detail.translate(_LINE_BREAKS_TO_SPACES))
+
+
+def _invalid_utf8(raw: bytes) -> UnicodeDecodeError | None:
+    """Why `raw` is not UTF-8, if it is not. msgspec does not decode what a type skips
+    (a detail's undeclared fields), and the log keeps those bytes as sent."""
+    if raw.isascii():
+        return None
+    try:
+        raw.decode()
+    except UnicodeDecodeError as exc:
+        return exc
+    return None
 
 
 def _known_fields_event(region: str, account: str) -> type:
@@ -98,7 +112,8 @@ class ItemError(ValueError):
 
 class DecodedBatch(msgspec.Struct):
     to_append: Appendable
-    """The accepted events, for the log: a minted batch when every id was minted here."""
+    """The accepted events, for the log: a minted batch when the batch was all valid and
+    no event came with an id, else entries."""
     ids: list[str]
     """Ids of the accepted events, in request order."""
     indexes: list[int]
@@ -107,7 +122,7 @@ class DecodedBatch(msgspec.Struct):
 
 
 class EventDecoder:
-    """Validates raw items and turns the good ones into log entries."""
+    """Validates raw items and turns the good ones into what the log appends."""
 
     def __init__(self, schemas: DetailSchemas, limits: IngestConfig, *, partitions: int,
                  region: str, account: str) -> None:
@@ -219,7 +234,9 @@ class EventDecoder:
                 if (source, detail_type) in scan and may_hold_big_int(joined):
                     return None
                 self._schemas.list_decoder(source, detail_type).decode(joined)
-                multiline = multiline or b"\n" in joined
+                if _invalid_utf8(joined):
+                    return None
+                multiline = multiline or b"\n" in joined or b"\r" in joined
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return None
         if multiline:
@@ -235,6 +252,10 @@ class EventDecoder:
             raise ItemError(
                 f"event {index} is {len(raw)} bytes; the limit is {limits.max_event_bytes}"
             )
+        bad_text = _invalid_utf8(raw)
+        if bad_text:
+            raise ItemError(f"invalid UTF-8 at $[{index}], byte {bad_text.start}: "
+                            f"{bad_text.reason}")
         depth = nesting_depth_exceeds(raw, limits.max_depth)
         if depth is not None:
             raise ItemError(f"event {index} nests {depth} levels deep; the limit is "
@@ -252,7 +273,7 @@ class EventDecoder:
             where = find_big_int(detail, f"$[{index}].detail")
             if where:
                 raise ItemError(f"integer out of 64-bit range - at `{where}`")
-        if b"\n" in raw:
+        if b"\n" in raw or b"\r" in raw:
             _one_line_details([event])
         if not event.id:
             event.id = self._ids.next(now_ms)

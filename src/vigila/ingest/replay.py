@@ -16,7 +16,7 @@ from vigila.notify.group import NOTIFY_RULE
 from vigila.store.base import DeadLetter, Store
 
 AppendFn = Callable[[Appendable, bool], AppendResult]
-"""Append entries; the flag says whether to drop ids already in the log."""
+"""Append (see `EventLog.append`); the flag says whether to drop ids already in the log."""
 
 
 class ReplayOutcome(msgspec.Struct):

@@ -2,7 +2,7 @@
 
 Events are stored in chunks, as Kafka stores record batches: one row holds up
 to `CHUNK_EVENTS` consecutive events of one partition and the ids among them that
-clients gave (those the `ids` table remembers), both LZ4-compressed. An append
+the `ids` table remembers, both LZ4-compressed. An append
 is one `BEGIN IMMEDIATE` transaction, so several processes may append safely,
 and it returns only after `COMMIT`: an acknowledged event is durable to the
 degree the `synchronous` mode promises (FULL survives power loss).
@@ -76,31 +76,18 @@ def _ids_json(column: bytes) -> bytes:
 
 
 class _Piece(NamedTuple):
-    """Consecutive events of one partition: `count` lines joined by newlines, and the
-    ids among them that clients gave."""
+    """Consecutive events of one partition: lines joined by newlines, and their ids when
+    they came as entries (one per line; none for a minted batch's)."""
 
-    count: int
+    events: int
     data: bytes
     ids: list[str]
 
 
-def _entry_pieces(entries: list[LogEntry]) -> list[_Piece]:
-    return [_Piece(len(chunk), b"\n".join([e.data for e in chunk]), [e.id for e in chunk])
-            for chunk in (entries[i : i + CHUNK_EVENTS]
-                          for i in range(0, len(entries), CHUNK_EVENTS))]
-
-
 def _minted_result(batch: MintedBatch, pieces: dict[int, list[_Piece]]) -> AppendResult:
-    """A minted batch's result; its record batches join `pieces`, cut to chunk size."""
+    """A minted batch's result; its record batches join `pieces`."""
     for record in batch.records:
-        part_pieces = pieces.setdefault(record.partition, [])
-        if record.count <= CHUNK_EVENTS:
-            part_pieces.append(_Piece(record.count, record.data, []))
-        else:
-            lines = record.data.split(b"\n")
-            for start in range(0, len(lines), CHUNK_EVENTS):
-                cut = lines[start : start + CHUNK_EVENTS]
-                part_pieces.append(_Piece(len(cut), b"\n".join(cut), []))
+        pieces.setdefault(record.partition, []).append(_Piece(record.count, record.data, []))
     return AppendResult(
         appended=event_count(batch), duplicates=0,
         bytes_by_partition={r.partition: len(r.data) - r.count + 1 for r in batch.records},
@@ -108,21 +95,34 @@ def _minted_result(batch: MintedBatch, pieces: dict[int, list[_Piece]]) -> Appen
 
 
 def _chunks(pieces: list[_Piece]) -> Iterator[_Piece]:
-    """Consecutive pieces (none over `CHUNK_EVENTS`) joined into chunks of up to that."""
+    """Consecutive pieces as chunks of `CHUNK_EVENTS` events (the last may hold fewer): a
+    piece that crosses a chunk's end is cut there, at a line end."""
     held: list[_Piece] = []
-    held_count = 0
+    held_events = 0
     for piece in pieces:
-        if held_count + piece.count > CHUNK_EVENTS:
-            yield _joined(held, held_count)
-            held, held_count = [], 0
+        while held_events + piece.events > CHUNK_EVENTS:
+            head, piece = _cut(piece, CHUNK_EVENTS - held_events)
+            yield _joined([*held, head])
+            held, held_events = [], 0
         held.append(piece)
-        held_count += piece.count
+        held_events += piece.events
+        if held_events == CHUNK_EVENTS:
+            yield _joined(held)
+            held, held_events = [], 0
     if held:
-        yield _joined(held, held_count)
+        yield _joined(held)
 
 
-def _joined(pieces: list[_Piece], count: int) -> _Piece:
-    return _Piece(count, b"\n".join([p.data for p in pieces]), [i for p in pieces for i in p.ids])
+def _cut(piece: _Piece, events: int) -> tuple[_Piece, _Piece]:
+    """The first `events` events of `piece`, and the rest."""
+    lines = piece.data.split(b"\n", events)
+    return (_Piece(events, b"\n".join(lines[:events]), piece.ids[:events]),
+            _Piece(piece.events - events, lines[events], piece.ids[events:]))
+
+
+def _joined(pieces: list[_Piece]) -> _Piece:
+    return _Piece(sum(p.events for p in pieces), b"\n".join([p.data for p in pieces]),
+                  [i for p in pieces for i in p.ids])
 
 
 class PartitionCountMismatch(ValueError):
@@ -162,9 +162,8 @@ class SqliteLog:
         """Append several batches in one transaction; duplicates count where they occur."""
         now_ms = int(self._clock.now() * 1000)
         minted = [batch for batch in batches if isinstance(batch, MintedBatch)]
-        if any(batch.partitions != self.partitions for batch in minted):
-            raise PartitionCountMismatch(f"a batch grouped for another partition count than "
-                                         f"this log's {self.partitions}")
+        for batch in minted:
+            self._check_grouping(batch)
         with self._db.write() as conn:
             if minted:  # at no earlier than any chunk of this append (see _write_chunks)
                 run_at = max(now_ms, conn.execute("SELECT max(last_at) FROM heads"
@@ -196,10 +195,22 @@ class SqliteLog:
                                         for p, g in groups.items()},
                     records_by_partition={p: len(g) for p, g in groups.items()}))
                 for part, group in groups.items():
-                    pieces.setdefault(part, []).extend(_entry_pieces(group))
+                    pieces.setdefault(part, []).append(
+                        _Piece(len(group), b"\n".join([e.data for e in group]),
+                               [e.id for e in group]))
             for part, part_pieces in pieces.items():
                 self._write_chunks(conn, part, part_pieces, now_ms)
         return results
+
+    def _check_grouping(self, batch: MintedBatch) -> None:
+        """Refuse a minted batch grouped for another log (its data is trusted as counted)."""
+        if batch.partitions != self.partitions:
+            raise PartitionCountMismatch(f"a batch grouped for {batch.partitions} partitions, "
+                                         f"not this log's {self.partitions}")
+        for record in batch.records:
+            if not 0 <= record.partition < self.partitions or record.count < 1:
+                raise ValueError(f"a record batch of {record.count} events for partition "
+                                 f"{record.partition}, of {self.partitions}")
 
     def _group_by_partition(self, entries: list[LogEntry]) -> dict[int, list[LogEntry]]:
         known, partition = self._partitioner.known, self._partitioner
@@ -245,7 +256,8 @@ class SqliteLog:
     def _write_chunks(conn: sqlite3.Connection, part: int, pieces: list[_Piece],
                       now_ms: int) -> None:
         """`pieces`, in order, as chunks of up to `CHUNK_EVENTS` events, each with the ids
-        clients gave among them (a minted id is in no `ids` row: trim has none to forget)."""
+        of its entries, the ones in `ids` rows that trim must forget (a minted batch's ids
+        are in no row: their run covers them)."""
         next_off, last_at = conn.execute(
             "SELECT next, last_at FROM heads WHERE part=?", (part,)).fetchone()
         at = max(now_ms, last_at or 0)  # append times never go back within a partition

@@ -168,7 +168,7 @@ class PipelineRunner:
         for record in records:
             try:
                 event = _decode_any(record.data)
-            except msgspec.DecodeError:
+            except (msgspec.DecodeError, UnicodeDecodeError):
                 continue  # already dead-lettered by _process
             if route:
                 outbox.extend(route(event, now_ms))
@@ -208,7 +208,9 @@ class PipelineRunner:
             event = _envelope.decode(record.data)
             event.detail = self._schemas.decoder(event.source, event.detail_type).decode(
                 event.detail)
-        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            if not record.data.isascii():  # msgspec does not decode the fields a type skips
+                record.data.decode()
+        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
             letters.append(self._letter("decode", str(exc), record, ""))
             return
         time_ms = int(event.time.timestamp() * 1000) if event.time else record.appended_ms
