@@ -186,23 +186,15 @@ class EventDecoder:
     def _minted_batch(self, events: list[Event[msgspec.Raw]], minted: list[str]
                       ) -> MintedBatch:
         """Events given the `minted` ids, grouped by partition and encoded a group at a time."""
-        known, partition = self._partitioner.known, self._partitioner
-        groups: dict[int, list[Event[msgspec.Raw]]] = {}
+        partition = self._partitioner
+        groups: list[list[Event[msgspec.Raw]]] = [[] for _ in range(partition.partitions)]
         for event, event_id in zip(events, minted, strict=True):
             event.id = event_id
-            key = event.resources[0] if event.resources else event.source
-            part = known.get(key)
-            if part is None:
-                part = partition(key)
-            group = groups.get(part)
-            if group is None:
-                groups[part] = [event]
-            else:
-                group.append(event)
+            groups[partition[event.resources[0] if event.resources else event.source]].append(
+                event)
         records = [RecordBatch(part, len(group), self._encode_lines(group)[:-1])
-                   for part, group in groups.items()]
-        return MintedBatch(IdRange(minted[0], minted[-1]), self._partitioner.partitions,
-                           records)
+                   for part, group in enumerate(groups) if group]
+        return MintedBatch(IdRange(minted[0], minted[-1]), partition.partitions, records)
 
     def _valid_envelopes(self, items: EventItems) -> list[Event[msgspec.Raw]] | None:
         """The envelopes of `items`, their details validated too; None if any item may be

@@ -93,20 +93,20 @@ def partition_for(key: str, partitions: int) -> int:
     return zlib.crc32(key.encode()) % partitions
 
 
-class Partitioner:
-    """`partition_for` with the partitions of the keys seen so far kept in `known`, for
-    loops that look most keys up there (`known.get(key)`) and call this only when missing."""
+class Partitioner(dict[str, int]):
+    """`partitioner[key]` is `partition_for(key, partitions)`, worked out once per key (of
+    the last 100,000) and then a dict lookup."""
 
     _MAX_KEYS = 100_000
 
     def __init__(self, partitions: int) -> None:
+        super().__init__()
         self.partitions = partitions
-        self.known: dict[str, int] = {}
 
-    def __call__(self, key: str) -> int:
-        if len(self.known) >= self._MAX_KEYS:
-            self.known.clear()
-        part = self.known[key] = partition_for(key, self.partitions)
+    def __missing__(self, key: str) -> int:
+        if len(self) >= self._MAX_KEYS:
+            self.clear()
+        part = self[key] = partition_for(key, self.partitions)
         return part
 
 

@@ -213,13 +213,10 @@ class SqliteLog:
                                  f"{record.partition}, of {self.partitions}")
 
     def _group_by_partition(self, entries: list[LogEntry]) -> dict[int, list[LogEntry]]:
-        known, partition = self._partitioner.known, self._partitioner
+        partition = self._partitioner
         groups: dict[int, list[LogEntry]] = {}
         for entry in entries:
-            part = known.get(entry.key)
-            if part is None:
-                part = partition(entry.key)
-            groups.setdefault(part, []).append(entry)
+            groups.setdefault(partition[entry.key], []).append(entry)
         return groups
 
     @staticmethod
