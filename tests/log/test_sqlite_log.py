@@ -287,18 +287,3 @@ def test_two_processes_appending_keep_offsets_dense_and_unique(tmp_path):
     part = partition_for("shared", 2)
     records = log.read(part, 0, 10_000)
     assert [r.offset for r in records] == list(range(2000))
-
-
-def test_events_an_earlier_release_stored_over_several_lines_read_as_one(log):
-    part = partition_for("k", 4)
-    broken = b'{"n":0}\n{"n":1,"detail":{\n"a": [1,\n2]}}\n{"n":2}'  # three events, five lines
-    with log._db.write() as conn:
-        conn.execute("INSERT INTO chunks VALUES (?, 0, 3, 0, ?, ?)",
-                     (part, b"[]", lz4.frame.compress(broken)))
-        conn.execute("UPDATE heads SET next=3 WHERE part=?", (part,))
-    log.append(entries(2, start=3))
-    records = log.read(part, 0, 100)
-    assert [r.offset for r in records] == [0, 1, 2, 3, 4]
-    assert [msgspec.json.decode(r.data)["n"] for r in records] == [0, 1, 2, 3, 4]
-    assert msgspec.json.decode(records[1].data)["detail"] == {"a": [1, 2]}
-    assert [r.offset for r in log.read(part, 2, 2)] == [2, 3]

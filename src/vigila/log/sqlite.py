@@ -67,7 +67,6 @@ SELECT j.value FROM json_each(?) j WHERE length(j.value) = 36
               AND m.first <= j.value AND j.value <= m.last)
 """
 _encode_json = msgspec.json.Encoder().encode
-_check_json = msgspec.json.Decoder(msgspec.Raw).decode
 _LZ4_MAGIC = b"\x04\x22\x4d\x18"
 
 
@@ -124,26 +123,6 @@ def _cut(piece: _Piece, events: int) -> tuple[_Piece, _Piece]:
 def _joined(pieces: list[_Piece]) -> _Piece:
     return _Piece(sum(p.events for p in pieces), b"\n".join([p.data for p in pieces]),
                   [i for p in pieces for i in p.ids])
-
-
-def _events(lines: bytes, count: int) -> list[bytes]:
-    """The `count` events of a chunk's lines. Earlier releases stored a detail sent with
-    line breaks as it came, over several lines; those lines are joined again (with spaces,
-    whitespace in JSON as the breaks were) until each piece is one JSON value."""
-    events = lines.split(b"\n")
-    if len(events) == count:
-        return events
-    joined: list[bytes] = []
-    held: list[bytes] = []
-    for line in events:
-        held.append(line)
-        try:
-            _check_json(b" ".join(held))
-        except msgspec.DecodeError:
-            continue
-        joined.append(b" ".join(held))
-        held = []
-    return joined + held  # what never became JSON stays, for the pipeline to dead-letter
 
 
 class PartitionCountMismatch(ValueError):
@@ -295,20 +274,20 @@ class SqliteLog:
         """
         conn = self._db.reader
         rows = conn.execute(
-            "SELECT base, at, count, data FROM chunks WHERE part=? AND base<=? "
+            "SELECT base, at, data FROM chunks WHERE part=? AND base<=? "
             "ORDER BY base DESC LIMIT 1", (partition, offset)).fetchall()
         out: list[LogRecord] = []
         while True:
-            for base, at, count, data in rows:
-                events = _events(lz4.frame.decompress(data), count)
+            for base, at, data in rows:
+                events = lz4.frame.decompress(data).split(b"\n")
                 for i in range(max(0, offset - base), len(events)):
                     if len(out) == limit:
                         return out
                     out.append(LogRecord(partition, base + i, at, events[i]))
             after = out[-1].offset if out else offset - 1
             rows = conn.execute(
-                "SELECT base, at, count, data FROM chunks WHERE part=? AND base>? "
-                "ORDER BY base LIMIT 8", (partition, after)).fetchall()
+                "SELECT base, at, data FROM chunks WHERE part=? AND base>? ORDER BY base LIMIT 8",
+                (partition, after)).fetchall()
             if not rows:
                 return out
 
