@@ -287,3 +287,31 @@ def test_two_processes_appending_keep_offsets_dense_and_unique(tmp_path):
     part = partition_for("shared", 2)
     records = log.read(part, 0, 10_000)
     assert [r.offset for r in records] == list(range(2000))
+
+
+def test_chunks_are_full_and_read_back_in_order_for_any_mix_of_batch_sizes(log):
+    import random
+
+    rng = random.Random(7)
+    part = partition_for("k", 4)
+    expected = []
+    for round_ in range(6):
+        batches = []
+        for n in (rng.choice([1, 7, 999, 2000, 2001, 4500]) for _ in range(rng.randint(1, 4))):
+            data = lines(n, len(expected))
+            expected += data
+            if rng.random() < 0.5:
+                batches.append(minted_batch(data))
+            else:
+                batches.append([LogEntry("k", f"r{round_}-{len(expected)}-{i}", d)
+                                for i, d in enumerate(data)])
+        before = log.states()[part].next
+        log.append_many(batches)
+        counts = [c for (c,) in log._db.reader.execute(
+            "SELECT count FROM chunks WHERE part=? AND base>=? ORDER BY base", (part, before))]
+        assert all(c == CHUNK_EVENTS for c in counts[:-1]) and 0 < counts[-1] <= CHUNK_EVENTS
+    assert [r.data for r in log.read(part, 0, len(expected) + 1)] == expected
+    chunk_ids = [msgspec.json.decode(lz4.frame.decompress(ids)) if ids != b"[]" else []
+                 for (ids,) in log._db.reader.execute("SELECT ids FROM chunks ORDER BY base")]
+    assert sum(map(len, chunk_ids)) == log._db.reader.execute(
+        "SELECT count(*) FROM ids").fetchone()[0]

@@ -21,6 +21,7 @@ per run, not per id); retention forgets both with the chunks it deletes.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,24 +101,25 @@ def _chunks(pieces: list[_Piece]) -> Iterator[_Piece]:
     held: list[_Piece] = []
     held_events = 0
     for piece in pieces:
-        while held_events + piece.events > CHUNK_EVENTS:
-            head, piece = _cut(piece, CHUNK_EVENTS - held_events)
-            yield _joined([*held, head])
-            held, held_events = [], 0
-        held.append(piece)
-        held_events += piece.events
-        if held_events == CHUNK_EVENTS:
-            yield _joined(held)
-            held, held_events = [], 0
+        for part in _fitted(piece, CHUNK_EVENTS - held_events):
+            held.append(part)
+            held_events += part.events
+            if held_events == CHUNK_EVENTS:
+                yield _joined(held)
+                held, held_events = [], 0
     if held:
         yield _joined(held)
 
 
-def _cut(piece: _Piece, events: int) -> tuple[_Piece, _Piece]:
-    """The first `events` events of `piece`, and the rest."""
-    lines = piece.data.split(b"\n", events)
-    return (_Piece(events, b"\n".join(lines[:events]), piece.ids[:events]),
-            _Piece(piece.events - events, lines[events], piece.ids[events:]))
+def _fitted(piece: _Piece, room: int) -> list[_Piece]:
+    """`piece` whole when it fits in `room` events, else cut at line ends into `room`
+    events and then chunks' worth (its lines split once for every cut)."""
+    if piece.events <= room:
+        return [piece]
+    lines = piece.data.split(b"\n")
+    cuts = [0, *range(room, piece.events, CHUNK_EVENTS), piece.events]
+    return [_Piece(end - start, b"\n".join(lines[start:end]), piece.ids[start:end])
+            for start, end in itertools.pairwise(cuts)]
 
 
 def _joined(pieces: list[_Piece]) -> _Piece:
