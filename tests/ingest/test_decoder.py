@@ -311,8 +311,9 @@ def test_invalid_utf8_where_the_detail_type_skips_it_is_refused_on_both_paths(de
     bad = json.dumps(fabric_event(1)).encode().replace(b'"detail": {',
                                                        b'"detail": {"junk": "\xff", ')
     alone = decode(decoder, raw=[bad])
-    where = bad.index(b"\xff")
-    assert alone.rejected[0].error == f"invalid UTF-8 at $[0], byte {where}: invalid start byte"
+    where = bad.index(b"\xff") - bad.index(b"{", bad.index(b'"detail"'))
+    assert alone.rejected[0].error == (
+        f"invalid UTF-8 at $[0].detail, byte {where}: invalid start byte")
     mixed = decode(decoder, raw=[json.dumps(fabric_event(2)).encode(), bad, b"{"])
     assert mixed.indexes == [0] and [r.index for r in mixed.rejected] == [1, 2]
     accented = json.dumps(fabric_event(3, note="café ✓"), ensure_ascii=False).encode()

@@ -34,6 +34,7 @@ _pair = attrgetter("source", "detail_type")
 _detail = attrgetter("detail")
 _id = attrgetter("id")
 _time = attrgetter("time")
+_one_value = msgspec.json.Decoder(msgspec.Raw)
 _LINE_BREAKS_TO_SPACES = bytes.maketrans(b"\r\n", b"  ")
 _FILLED = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
@@ -68,7 +69,7 @@ def _one_line_details(events: list[Event[msgspec.Raw]]) -> None:
 
 def _invalid_utf8(raw: bytes) -> UnicodeDecodeError | None:
     """Why `raw` is not UTF-8, if it is not. msgspec does not decode what a type skips
-    (a detail's undeclared fields), and the log keeps those bytes as sent."""
+    (a detail's undeclared fields), and the log keeps a detail's bytes as sent."""
     if raw.isascii():
         return None
     try:
@@ -244,14 +245,11 @@ class EventDecoder:
             raise ItemError(
                 f"event {index} is {len(raw)} bytes; the limit is {limits.max_event_bytes}"
             )
-        bad_text = _invalid_utf8(raw)
-        if bad_text:
-            raise ItemError(f"invalid UTF-8 at $[{index}], byte {bad_text.start}: "
-                            f"{bad_text.reason}")
         depth = nesting_depth_exceeds(raw, limits.max_depth)
         if depth is not None:
             raise ItemError(f"event {index} nests {depth} levels deep; the limit is "
                             f"{limits.max_depth}")
+        self._decode(_one_value, raw, f"$[{index}]")  # syntax first: `{..},"id":"x"` is malformed
         event = self._decode(self._envelope, raw, f"$[{index}]")
         if external and self._schemas.internal(event.source, event.detail_type):
             raise ItemError(f"`$[{index}].source`: {event.source!r} / {event.detail_type!r} "
@@ -265,6 +263,10 @@ class EventDecoder:
             where = find_big_int(detail, f"$[{index}].detail")
             if where:
                 raise ItemError(f"integer out of 64-bit range - at `{where}`")
+        bad_text = _invalid_utf8(bytes(event.detail))
+        if bad_text:
+            raise ItemError(f"invalid UTF-8 at $[{index}].detail, byte {bad_text.start}: "
+                            f"{bad_text.reason}")
         if b"\n" in raw or b"\r" in raw:
             _one_line_details([event])
         if not event.id:
