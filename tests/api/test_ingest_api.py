@@ -219,3 +219,21 @@ def test_pretty_printed_events_are_stored_one_per_record_and_mean_the_same(api, 
         records = writer_only.log.read(state.partition, 0, 100)
         assert [r.offset for r in records] == list(range(state.next))
         assert all(b"\n" not in r.data and b"\r" not in r.data for r in records)
+
+
+def test_a_bare_line_cannot_set_envelope_fields_and_bad_bytes_are_placed_as_sent(api, writer_only):
+    good = fabric_event(4)["detail"]
+    line = json.dumps(good).encode()
+    injected = line + b',"id":"chosen","resources":["other"],"time":"2001-01-01T00:00:00Z"'
+    bad_text = line[:-1] + b', "note": "\xff"}'
+    answer = api.post("/v1/packs/fabric/metrics", content=b"\n".join([line, injected, bad_text]),
+                      headers={"content-type": "application/x-ndjson"})
+    assert answer.status_code == 207
+    rejected = answer.json()["rejected"]
+    assert [r["index"] for r in rejected] == [1, 2]
+    assert rejected[0]["error"].startswith("malformed JSON at $[1]")
+    where = bad_text.index(b"\xff")  # in the item as sent
+    assert rejected[1]["error"] == f"invalid UTF-8 at $[2], byte {where}: invalid start byte"
+    drain(writer_only)
+    stored = api.get("/v1/events", params={"limit": 10}).json()["items"]
+    assert [(e["resources"], e["id"] != "chosen") for e in stored] == [([good["stream_id"]], True)]
