@@ -250,3 +250,17 @@ def test_a_record_that_is_not_utf8_is_dead_lettered_and_the_partition_moves_on(p
     (letter,) = store.dead_letters().items
     assert letter.stage == "decode" and "utf-8" in letter.reason and letter.raw == bad
     assert store.count_events() == 2
+
+
+def test_checkpoints_past_the_head_move_back_to_it_so_new_events_are_processed(parts, caplog):
+    """As after restoring a log from an older copy than the store."""
+    clock, log, store, service = parts
+    ingest(service, log, store, [plain_event(i) for i in range(4)])
+    heads = {s.partition: s.next for s in log.states()}
+    store.set_checkpoints("pipeline", {p: head + 500 for p, head in heads.items()})
+    runner = PipelineRunner(log, store, [Doubler()], DetailSchemas(), clock)
+    assert runner.positions == heads and store.checkpoints("pipeline") == heads
+    assert "checkpoints past the log's head moved back" in caplog.text
+    ingest(service, log, store, [plain_event(i) for i in range(4, 10)])
+    assert runner.run_until_idle() == 6
+    assert len(store.outputs("double")) == 6

@@ -12,6 +12,7 @@ traceback, and the partition moves on.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import traceback
@@ -34,6 +35,8 @@ from vigila.routing.outbox import OutboxEntry
 from vigila.routing.router import Router
 from vigila.store.base import DeadLetter, OutputRecord, ProcessedBatch, Store, StoredEvent
 from vigila.worker import Worker
+
+_logger = logging.getLogger("vigila")
 
 _envelope = msgspec.json.Decoder(Event[msgspec.Raw])
 _decode_any = msgspec.json.Decoder(dict[str, Any]).decode
@@ -86,10 +89,23 @@ class PipelineRunner:
         self._on_metrics = on_metrics
         self._routes: dict[tuple[str, str], list[Processor]] = {}
         self._load_states()
-        stored = store.checkpoints(group)
-        self.positions = {p: stored.get(p, 0) for p in range(log.partitions)}
+        self.positions = self._starting_positions()
         self._seeks: dict[int, int] = {}
         self._seek_lock = threading.Lock()
+
+    def _starting_positions(self) -> dict[int, int]:
+        """The group's checkpoints, none past its partition's head: a log restored from an
+        older copy would otherwise leave new events unprocessed until the head caught up."""
+        stored = self._store.checkpoints(self.group)
+        heads = {state.partition: state.next for state in self._log.states()}
+        ahead = {p: heads.get(p, 0) for p, position in stored.items()
+                 if position > heads.get(p, 0)}
+        if ahead:
+            _logger.warning("pipeline group %r: checkpoints past the log's head moved back to "
+                            "it: %s", self.group,
+                            {p: f"{stored[p]} -> {head}" for p, head in ahead.items()})
+            self._store.set_checkpoints(self.group, ahead)
+        return {p: ahead.get(p, stored.get(p, 0)) for p in range(self._log.partitions)}
 
     def run_once(self, partition: int, limit: int | None = None) -> int:
         """Process one batch of `partition` (at most `limit` records, default the batch
