@@ -98,3 +98,17 @@ def test_batch_limit_names_both_counts(kind):
 def test_media_type_parsing():
     assert media_type(None) == "application/json"
     assert media_type("Application/JSON ; charset=UTF-8") == "application/json"
+
+
+@pytest.mark.parametrize(("ctype", "body"), [
+    ("application/json", b'[{"a": 1}, {"b": 2}]'),
+    ("application/json", b'{"a": 1}'),
+    ("application/x-ndjson", b'{"a": 1}\n{"b": 2}\n'),
+])
+def test_a_leading_byte_order_mark_is_ignored_and_one_elsewhere_is_not(ctype, body):
+    bom = b"\xef\xbb\xbf"
+    plain = list(split_items(body, ctype, None, LIMITS))
+    assert list(split_items(bom + body, ctype, None, LIMITS)) == plain
+    assert list(split_items(gzip.compress(bom + body), ctype, "gzip", LIMITS)) == plain
+    with pytest.raises(MalformedBody):  # twice is not a byte order mark but text
+        list(split_items(bom + bom + body, "application/json", None, LIMITS))

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import zlib
 from collections.abc import Iterator, Sequence
@@ -116,6 +117,8 @@ def split_items(
             f"one object) or application/x-ndjson (one event per line)"
         )
     body = decompress(body, content_encoding, limits.max_decompressed_bytes)
+    if body.startswith(codecs.BOM_UTF8):  # RFC 8259: a parser may ignore it; some clients send it
+        body = body[len(codecs.BOM_UTF8):]
     if kind in NDJSON_TYPES:
         items = _ndjson_items(body)
     elif body.lstrip()[:1] == b"[":
