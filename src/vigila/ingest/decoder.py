@@ -249,8 +249,11 @@ class EventDecoder:
         if depth is not None:
             raise ItemError(f"event {index} nests {depth} levels deep; the limit is "
                             f"{limits.max_depth}")
-        self._decode(_one_value, raw, f"$[{index}]")  # syntax first: `{..},"id":"x"` is malformed
-        event = self._decode(self._envelope, raw, f"$[{index}]")
+        try:
+            event = self._decode(self._envelope, raw, f"$[{index}]")
+        except ItemError:  # `{..},"id":"x"` fails validation first, but is malformed JSON
+            self._decode(_one_value, raw, f"$[{index}]")
+            raise
         if external and self._schemas.internal(event.source, event.detail_type):
             raise ItemError(f"`$[{index}].source`: {event.source!r} / {event.detail_type!r} "
                             "events are produced by vigila itself and cannot be ingested")
