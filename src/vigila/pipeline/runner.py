@@ -33,7 +33,14 @@ from vigila.metrics.declare import MetricExtractor
 from vigila.pipeline.processor import Emit, ProcessContext, Processor, Record
 from vigila.routing.outbox import OutboxEntry
 from vigila.routing.router import Router
-from vigila.store.base import DeadLetter, OutputRecord, ProcessedBatch, Store, StoredEvent
+from vigila.store.base import (
+    DeadLetter,
+    EventSpan,
+    OutputRecord,
+    ProcessedBatch,
+    Store,
+    StoredEvent,
+)
 from vigila.worker import Worker
 
 _logger = logging.getLogger("vigila")
@@ -154,7 +161,7 @@ class PipelineRunner:
             if self._on_append:
                 self._on_append([appended])
         batch = ProcessedBatch(self.group, partition, records[-1].offset + 1, events, outputs,
-                               letters, outbox)
+                               letters, outbox, _span(records, events))
         return batch, len(emits), points
 
     def _load_states(self) -> None:
@@ -254,6 +261,16 @@ class PipelineRunner:
     def _letter(self, stage: str, reason: str, record: LogRecord, event_id: str) -> DeadLetter:
         return DeadLetter(stage=stage, reason=reason, raw=record.data, raw_size=len(record.data),
                           at_ms=int(self._clock.now() * 1000), event_id=event_id)
+
+
+def _span(records: list[LogRecord], events: list[StoredEvent]) -> EventSpan | None:
+    if not events:
+        return None
+    times = [e.time_ms for e in events]
+    return EventSpan(records[0].partition, records[0].offset, len(records), min(times),
+                     max(times), records[0].appended_ms, records[-1].appended_ms,
+                     sorted({(e.source, e.detail_type) for e in events}),
+                     sorted({r for e in events for r in e.resources}), [e.id for e in events])
 
 
 def _output_record(out: Record, event_ms: int) -> OutputRecord:

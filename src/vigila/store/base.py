@@ -73,6 +73,23 @@ class Page(msgspec.Struct, frozen=True):
     next_cursor: int | str | None
 
 
+class EventSpan(msgspec.Struct, frozen=True):
+    """What one processed batch of one partition holds, for finding its events again in
+    the log: offsets `[first, first + count)`, the event and append time ranges (ms), and
+    the distinct `(source, detail-type)` pairs, resources and ids of its decoded events."""
+
+    partition: int
+    first: int
+    count: int
+    min_time_ms: int
+    max_time_ms: int
+    min_appended_ms: int
+    max_appended_ms: int
+    kinds: list[tuple[str, str]]
+    resources: list[str]
+    ids: list[str]
+
+
 class ProcessedBatch(msgspec.Struct):
     group: str
     partition: int
@@ -82,6 +99,8 @@ class ProcessedBatch(msgspec.Struct):
     dead_letters: list[DeadLetter]
     outbox: list[Any] = []
     """Routed payloads (`routing.outbox.OutboxEntry`), delivered after the commit."""
+    span: EventSpan | None = None
+    """Where the batch's events are in the log (None when none decoded)."""
 
 
 class StoredRule(msgspec.Struct, frozen=True):
