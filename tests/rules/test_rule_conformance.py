@@ -116,12 +116,16 @@ EXACT: list[Case] = [
     ({"a": ["1"], "b": ["2"]}, {"a": "1"}, False),
     ({"a": {"b": {"c": {"d": {"e": ["deep"]}}}}}, {"a": {"b": {"c": {"d": {"e": "deep"}}}}}, True),
     ({"a": {"b": {"c": {"d": {"e": ["deep"]}}}}}, {"a": {"b": {"c": {"d": "deep"}}}}, False),
-    # Numbers outside the comparable domain match the same literal only.
+    # Beyond +/-5e9 numbers compare by their float64 value...
     ({"account": [123456789012]}, {"account": 123456789012}, True),
     ({"account": [123456789012]}, {"account": 123456789013}, False),
+    ({"account": [123456789012]}, {"account": 123456789012.0}, True),
     ({"account": [123456789012]}, {"account": "123456789012"}, False),
     (px(1e10), x(1e10), True),
-    (px(1e10), x(10_000_000_000), False),
+    (px(1e10), x(10_000_000_000), True),
+    (px(2**53), x(2**53 + 1), True),  # the same float64
+    (px(2**53), x(2**53 + 2), False),
+    # ...and within it those with more than six decimals match the same literal only.
     (px(0.1234567), x(0.1234567), True),
     (px(0.1234567), x(0.1234568), False),
     # An IP address in a value list matches the same address in any spelling.
@@ -323,11 +327,9 @@ NUMERIC: list[Case] = [
     (px({"numeric": ["<", 5]}), x([20, 10]), False),
     (px({"numeric": [">", 1]}), x(Decimal("1.5")), True),
     (px({"numeric": [">", 0]}), x(1e-6), True),
-    # The domain is -5e9..5e9 with six decimal places; other numbers never compare.
+    # Within -5e9..5e9 numbers compare exactly with six decimal places; others never do.
     (px({"numeric": [">", 0]}), x(5e9), True),
-    (px({"numeric": [">", 0]}), x(5_000_000_001), False),
     (px({"numeric": ["<", 0]}), x(-5e9), True),
-    (px({"numeric": ["<", 0]}), x(-5_000_000_001), False),
     (px({"numeric": [">", 0]}), x(1e-7), False),
     (px({"numeric": [">=", 0]}), x(0.0000001), False),
     (px({"numeric": [">", 1]}), x(1.1234567), False),
@@ -335,6 +337,32 @@ NUMERIC: list[Case] = [
     (px({"numeric": [">", 0.000001]}), x(0.000002), True),
     (px({"numeric": ["<", 4999999999.999999]}), x(4999999999), True),
     ('{"x": [{"numeric": ["=", 1.50000000]}]}', x(1.5), True),
+    # Beyond it numbers compare as float64, up to +/-1.7976931348623157e308.
+    (px({"numeric": [">", 0]}), x(5_000_000_001), True),
+    (px({"numeric": ["<", 0]}), x(-5_000_000_001), True),
+    (px({"numeric": [">", 5e9]}), x(5e9), False),
+    (px({"numeric": [">", 5e9]}), x(5000000000.000001), True),
+    (px({"numeric": [">=", 5e9]}), x(5e9), True),
+    (px({"numeric": ["<", -5e9]}), x(-5000000000.000001), True),
+    (px({"numeric": ["<", -5e9]}), x(-5e9), False),
+    (px({"numeric": [">", 4e11]}), x(400_000_000_001), True),  # a 400 Gb/s port's bits
+    (px({"numeric": [">", 4e11]}), x(4e11), False),
+    (px({"numeric": [">=", 1e15, "<", 1e16]}), x(1234567890123456), True),
+    (px({"numeric": ["=", 1e308]}), x(1e308), True),
+    (px({"numeric": [">", 1e308]}), x(1.7976931348623157e308), True),
+    (px({"numeric": ["<", -1e308]}), x(-1.7976931348623157e308), True),
+    (px({"numeric": [">", 1.7976931348623157e308]}), x(float("inf")), False),
+    (px({"numeric": ["<", 0]}), x(float("-inf")), False),
+    (px({"numeric": [">", 0]}), x(float("nan")), False),
+    (px({"numeric": [">", 2**53]}), x(2**53 + 1), False),  # the same float64
+    (px({"numeric": [">", 2**53]}), x(2**53 + 2), True),
+    (px({"numeric": [">", 1e20]}), x(10**400), False),  # past float64: no value to compare
+    (px({"numeric": [">", 1e20]}), x(Decimal("1e21")), True),
+    ('{"x": [{"numeric": [">", 5000000000.5]}]}', x(5000000000.75), True),
+    ('{"x": [{"numeric": [">", 5000000000.0000001]}]}', x(5000000000.000001), True),
+    (px({"anything-but": [1e10, 3e20]}), x(10_000_000_000), False),
+    (px({"anything-but": [1e10, 3e20]}), x(3e20), False),
+    (px({"anything-but": [1e10, 3e20]}), x(2e20), True),
 ]
 
 EXISTS: list[Case] = [

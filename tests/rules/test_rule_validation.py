@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from vigila.rules import Pattern, PatternError, RuleSet
+
+FLOAT64 = "between -1.7976931348623157E308 and 1.7976931348623157E308, inclusive"
 
 INVALID: list[tuple[Any, str, str]] = [
     # (pattern, JSON path of the fault, words the message must hold)
@@ -62,8 +65,17 @@ INVALID: list[tuple[Any, str, str]] = [
     ({"a": [{"numeric": [">", 5, "<", 5]}]}, "$.a[0].numeric", "Bottom must be less than top"),
     ({"a": [{"numeric": [">=", 6, "<=", 5]}]}, "$.a[0].numeric", "Bottom must be less than top"),
     ({"a": [{"numeric": [">", 1, "<", 5, "x"]}]}, "$.a[0].numeric[4]", "Too many elements"),
-    ({"a": [{"numeric": [">", 5e9 + 1]}]}, "$.a[0].numeric[1]", "between -5.0E9 and 5.0E9"),
-    ({"a": [{"numeric": ["<", -6e9]}]}, "$.a[0].numeric[1]", "between -5.0E9 and 5.0E9"),
+    ({"a": [{"numeric": [">", 10**400]}]}, "$.a[0].numeric[1]", FLOAT64),
+    ('{"a": [{"numeric": ["<", -1e400]}]}', "$.a[0].numeric[1]", FLOAT64),
+    ({"a": [{"numeric": [">", float("nan")]}]}, "$.a[0].numeric[1]", "not a finite number"),
+    ({"a": [{"numeric": ["=", Decimal("NaN")]}]}, "$.a[0].numeric[1]", "not a finite number"),
+    ({"a": [{"numeric": ["<", Decimal("-Infinity")]}]}, "$.a[0].numeric[1]", "not a finite"),
+    ({"a": [{"numeric": [">", 5e-324]}]}, "$.a[0].numeric[1]", "upto 6 decimals"),
+    (
+        '{"a": [{"numeric": [">", 5e9, "<", 5000000000.0000001]}]}',  # one float64
+        "$.a[0].numeric",
+        "Bottom must be less than top",
+    ),
     ({"a": [{"numeric": ["=", 0.1234567]}]}, "$.a[0].numeric[1]", "upto 6 decimals"),
     ('{"a": [{"numeric": ["=", 1.0000001]}]}', "$.a[0].numeric[1]", "upto 6 decimals"),
     ({"a": [{"anything-but": True}]}, '$.a[0]["anything-but"]', "must be an array or single"),
@@ -75,7 +87,8 @@ INVALID: list[tuple[Any, str, str]] = [
         '$.a[0]["anything-but"][1]',
         "only strings and numbers",
     ),
-    ({"a": [{"anything-but": [1e10]}]}, '$.a[0]["anything-but"][0]', "between -5.0E9 and 5.0E9"),
+    ({"a": [{"anything-but": [1e10, 10**400]}]}, '$.a[0]["anything-but"][1]', FLOAT64),
+    ({"a": [{"anything-but": float("-inf")}]}, '$.a[0]["anything-but"]', "not a finite number"),
     ({"a": [{"anything-but": 0.1234567}]}, '$.a[0]["anything-but"]', "upto 6 decimals"),
     ({"a": [{"anything-but": {}}]}, '$.a[0]["anything-but"]', "Anything-but expression name"),
     (
@@ -133,6 +146,7 @@ INVALID: list[tuple[Any, str, str]] = [
     ({1: ["x"]}, "$", "Field names must be strings"),
     ({"a": [float("nan")]}, "$.a[0]", "finite"),
     ({"a": [float("inf")]}, "$.a[0]", "finite"),
+    ({"a": [Decimal("sNaN")]}, "$.a[0]", "finite"),
     ({"a": [{"numeric": [">", float("inf")]}]}, "$.a[0].numeric[1]", "not a finite number"),
     ({"a": [object()]}, "$.a[0]", "Match value must be String"),
 ]
@@ -171,6 +185,12 @@ def test_ruleset_refuses_what_pattern_refuses() -> None:
         {"a": [{"anything-but": ""}]},
         {"a": [{"anything-but": {"equals-ignore-case": []}}]},
         {"a": [{"numeric": [">=", -5e9, "<=", 5e9]}]},
+        {"a": [{"numeric": [">", 5e9 + 1]}]},
+        {"a": [{"numeric": ["<", -6e9]}]},
+        {"a": [{"numeric": [">", 5000000000.5, "<", 2**64]}]},
+        {"a": [{"numeric": [">=", -1.7976931348623157e308, "<=", 1.7976931348623157e308]}]},
+        {"a": [{"anything-but": [1e10, -3e300]}]},
+        '{"a": [{"numeric": ["=", 12345678901.1234567]}]}',
         {"a": [{"numeric": ["=", 0.000001]}]},
         {"a": [{"cidr": "0.0.0.0/0"}]},
         {"a": [{"cidr": "10.0.0.0/31"}]},
@@ -182,7 +202,7 @@ def test_ruleset_refuses_what_pattern_refuses() -> None:
         {"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": ["deep"]}}}}}}}},
     ],
 )
-def test_valid_edge_patterns_are_accepted(pattern: dict[str, Any]) -> None:
+def test_valid_edge_patterns_are_accepted(pattern: dict[str, Any] | str) -> None:
     Pattern(pattern)
 
 

@@ -1,7 +1,7 @@
 """EventBridge-compatible event patterns: validate, match, and route at scale.
 
 A rule tested here behaves as it would on Amazon EventBridge (event-ruler's
-semantics, including array consistency and its numeric domain). `Pattern`
+semantics, including array consistency and its numeric comparison). `Pattern`
 matches one pattern; `RuleSet` compiles many into an index whose cost grows
 far slower than the number of rules.
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Sequence
-from decimal import Decimal
 from typing import Any
 
 from vigila.rules.branch import FieldTest
@@ -43,7 +42,7 @@ from vigila.rules.matchers import (
     Wildcard,
 )
 from vigila.rules.netaddr import parse_ip
-from vigila.rules.numeric import LIMIT, comparable, float_comparable, literal_key
+from vigila.rules.numeric import LIMIT, comparable, literal_key
 
 Target = Any
 One = Callable[[Any], "Sequence[Target] | None"]
@@ -107,16 +106,6 @@ def _segments(both: list[tuple[int, int, Target]]) -> Find:
 
 def _bucket(index: dict[Hashable, list[Any]], key: Hashable, item: Any) -> None:
     index.setdefault(key, []).append(item)
-
-
-def _scaled(value: Any) -> int | None:
-    """`comparable` with the common int and float cases first."""
-    kind = type(value)
-    if kind is int:
-        return value * 1_000_000 if -LIMIT <= value <= LIMIT else None  # type: ignore[no-any-return]
-    if kind is float:
-        return float_comparable(value)
-    return comparable(value) if kind is Decimal else None
 
 
 class PathMatcher:
@@ -245,23 +234,23 @@ def _ranges_one(entries: list[tuple[Matcher, Target]]) -> One:
         def thresholds(value: Any, lows: list[int] = lows, ups: tuple[Target, ...] = ups) -> Any:
             kind = type(value)
             if kind is float and -1e9 < value < 1e9:  # float_comparable, inlined: the hot case
-                scaled = round(value * 1e6)
-                if scaled / 1e6 != value:
+                key = round(value * 1e6)
+                if key / 1e6 != value:
                     return None
             elif kind is int and -LIMIT <= value <= LIMIT:
-                scaled = value * 1_000_000
+                key = value * 1_000_000
             else:
-                scaled = _scaled(value)
-                if scaled is None:
+                key = comparable(value)
+                if key is None:
                     return None
-            return ups[: bisect_right(lows, scaled)]
+            return ups[: bisect_right(lows, key)]
 
         return thresholds
     find = ranges_finder(ranges)
 
     def one(value: Any, find: Find = find) -> Any:
-        scaled = _scaled(value)
-        return None if scaled is None else find(scaled)
+        key = comparable(value)
+        return None if key is None else find(key)
 
     return one
 
@@ -422,15 +411,15 @@ def _general_one(
         return found + for_strings
 
     def on_number(value: Any) -> list[Target]:
-        scaled = _scaled(value)
-        if scaled is None:
+        key = comparable(value)
+        if key is None:
             found = list(numbers.get(("lit", literal_key(value)), ()))
         else:
-            found = list(numbers.get(("=", scaled), ()))
+            found = list(numbers.get(("=", key), ()))
             if find_number is not None:
-                found += find_number(scaled)
+                found += find_number(key)
         if not_numbers:
-            out = excluded.get(("=", scaled), ()) if scaled is not None else ()
+            out = excluded.get(("=", key), ()) if key is not None else ()
             found += [t for entry, t in not_numbers if entry not in out]
         return found + for_numbers
 

@@ -71,7 +71,7 @@ class ExactIp(Matcher):
 
 
 class ExactNumber(Matcher):
-    """A number equal by value (comparable numbers) or by literal (all others)."""
+    """A number equal by value (numbers with a key) or by literal (all others)."""
 
     __slots__ = ("number",)
 
@@ -185,7 +185,7 @@ class Wildcard(Matcher):
 
 
 class Numeric(Matcher):
-    """A comparable number within `low..high` (millionths, inclusive, None = unbounded)."""
+    """A number whose key (see `numeric`) is within `low..high`, inclusive; None is unbounded."""
 
     __slots__ = ("high", "low")
 
@@ -197,19 +197,17 @@ class Numeric(Matcher):
     def test(self, value: object) -> bool:
         kind = type(value)
         if kind is float and -1e9 < value < 1e9:  # type: ignore[operator]
-            scaled = round(value * 1e6)  # type: ignore[operator]
-            if scaled / 1e6 != value:  # the hot case of `comparable`, inlined
+            key = round(value * 1e6)  # type: ignore[operator]
+            if key / 1e6 != value:  # the hot case of `comparable`, inlined
                 return False
         elif kind is int and -LIMIT <= value <= LIMIT:  # type: ignore[operator]
-            scaled = value * 1_000_000  # type: ignore[operator]
+            key = value * 1_000_000  # type: ignore[operator]
         else:
             found = comparable(value)
             if found is None:
                 return False
-            scaled = found
-        return (self.low is None or scaled >= self.low) and (
-            self.high is None or scaled <= self.high
-        )
+            key = found
+        return (self.low is None or key >= self.low) and (self.high is None or key <= self.high)
 
 
 class Cidr(Matcher):
@@ -247,7 +245,7 @@ class Exists(Matcher):
 
 
 class AnythingBut(Matcher):
-    """Any value except the listed strings, or except the listed (comparable) numbers."""
+    """Any value except the listed strings, or except numbers with the listed keys."""
 
     __slots__ = ("excluded", "numeric")
 

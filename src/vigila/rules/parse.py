@@ -41,7 +41,7 @@ from vigila.rules.matchers import (
     Wildcard,
 )
 from vigila.rules.netaddr import CidrError, parse_cidr, parse_ip
-from vigila.rules.numeric import comparable_or_reason, is_number
+from vigila.rules.numeric import comparable_or_reason, is_finite, is_number
 
 MAX_DEPTH = 64
 """Deepest nesting of objects and arrays a pattern may have (a vigila guard)."""
@@ -193,7 +193,7 @@ def _parse_values(values: list[Any], where: str, depth: int) -> list[object]:
 
 
 def _require_finite(value: Any, where: str) -> None:
-    if value != value or value in (float("inf"), float("-inf")):
+    if not is_finite(value):
         raise PatternError("Match value must be a finite number", where)
 
 
@@ -285,10 +285,10 @@ def _number(items: list[Any], index: int, operator: str, where: str) -> int:
     label = "equals" if operator == "=" else operator
     if index >= len(items) or not is_number(items[index]):
         raise PatternError(f"Value of {label} must be numeric", child_path(where, index))
-    scaled, reason = comparable_or_reason(items[index])
-    if scaled is None:
+    key, reason = comparable_or_reason(items[index])
+    if key is None:
         raise PatternError(reason, child_path(where, index))
-    return scaled
+    return key
 
 
 def _numeric(items: Any, where: str) -> Numeric:
@@ -375,10 +375,10 @@ def _anything_but(value: Any, where: str) -> Matcher:
 
 
 def _not_number(value: Any, where: str) -> int:
-    scaled, reason = comparable_or_reason(value)
-    if scaled is None:
+    key, reason = comparable_or_reason(value)
+    if key is None:
         raise PatternError(reason, where)
-    return scaled
+    return key
 
 
 def _not_texts(inner: Any, where: str, kind: str) -> tuple[str, ...]:
