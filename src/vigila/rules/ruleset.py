@@ -32,6 +32,7 @@ from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from vigila.rules.branch import FieldTest, utf16_order
+from vigila.rules.envelope import Envelope
 from vigila.rules.flatten import Flat, PathSet, flatten
 from vigila.rules.index import One, PathMatcher, many
 from vigila.rules.matchers import (
@@ -153,6 +154,7 @@ class RuleSet:
         self._test_uses: Counter[Hashable] = Counter()
         self._paths: PathSet | None = None
         self._read: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+        self._envelope: Envelope | None = None
         self._changed: set[_State] = set()
         self._edits = 0
         self._rebuild = False
@@ -195,6 +197,7 @@ class RuleSet:
         rules (a bulk load, for instance), the next match rebuilds it.
         """
         self._read = None
+        self._envelope = None
         self._edits += 1
         if self._edits > max(64, len(self._rules) // 4):
             self._rebuild = True
@@ -361,6 +364,22 @@ class RuleSet:
                     if path not in values:
                         extend(reached)
         return self._named(found) if found else []
+
+    def may_match(self, source: str, detail_type: str) -> bool:
+        """False only when no rule can match an event with this `source` and `detail-type`.
+
+        Judged from the rules' tests on those two fields alone, whatever else the
+        event holds, and remembered per pair until the rules change.
+
+        >>> rules = RuleSet()
+        >>> rules.add("fabric", {"source": ["vigila.fabric"], "detail": {"state": ["DOWN"]}})
+        >>> rules.may_match("vigila.fabric", "Port Counters"), rules.may_match("app", "Order")
+        (True, False)
+        """
+        envelope = self._envelope
+        if envelope is None:
+            envelope = self._envelope = Envelope(self._patterns.values())
+        return envelope.may_match(source, detail_type)
 
     def _named(self, found: list[int]) -> list[str]:
         if not found:
