@@ -38,7 +38,7 @@ class NoOp:
     name = "noop"
     accepts = None
 
-    def process(self, event, ctx):  # type: ignore[no-untyped-def]
+    def process_batch(self, batch, ctx):  # type: ignore[no-untyped-def]
         return ()
 
 

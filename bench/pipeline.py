@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ from vigila.config import load_config
 from vigila.ingest.decoder import EventDecoder
 from vigila.ingest.service import IngestService
 from vigila.log.sqlite import SqliteLog
-from vigila.metrics.declare import MetricExtractor
+from vigila.metrics.datapoint import Datapoint
+from vigila.metrics.declare import MetricExtractor, PointBatch
 from vigila.metrics.engine import MetricsEngine
 from vigila.packs.base import load_packs, register_schemas
 from vigila.packs.fabric.simulator import simulate
@@ -56,7 +58,7 @@ class NoOp:
     name = "noop"
     accepts = None
 
-    def process(self, event, ctx):  # type: ignore[no-untyped-def]
+    def process_batch(self, batch, ctx):  # type: ignore[no-untyped-def]
         return ()
 
 
@@ -116,7 +118,7 @@ class Setup:
         runner = PipelineRunner(log, store, processors, self.schemas, clock,
                                 batch_size=self.config.pipeline.batch_size, router=router,
                                 metrics=extractor if metrics else None,
-                                on_metrics=engine.add if metrics else None)
+                                on_metrics=partial(add_points, engine) if metrics else None)
         started = time.perf_counter()
         processed = runner.run_until_idle()
         elapsed = time.perf_counter() - started
@@ -126,6 +128,13 @@ class Setup:
         if processed < self.events:
             raise RuntimeError(f"drained {processed} of {self.events} events")
         return self.events / elapsed
+
+
+def add_points(engine: MetricsEngine, batches: list[PointBatch]) -> None:
+    engine.add(Datapoint(keys[s][0], keys[s][1], dict(keys[s][2]), t, v)
+               for keys, series, stamps, values in batches
+               for s, t, v in zip(series.tolist(), stamps.tolist(), values.tolist(),
+                                  strict=True))
 
 
 def rules_router() -> Router:

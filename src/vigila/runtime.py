@@ -34,7 +34,7 @@ from vigila.log.base import Appendable, AppendResult
 from vigila.log.sqlite import SqliteLog
 from vigila.log.writer import LogWriter
 from vigila.metrics.datapoint import Datapoint
-from vigila.metrics.declare import MetricExtractor
+from vigila.metrics.declare import MetricExtractor, PointBatch
 from vigila.metrics.engine import MetricsEngine
 from vigila.metrics.rollup import RollupConfig
 from vigila.notify.notifier import Notifier
@@ -140,12 +140,19 @@ class Runtime:
                 self.schemas, self.clock, group=PIPELINE_GROUP,
                 batch_size=self.config.pipeline.batch_size, on_batch=self._processed,
                 tracer=self.tracer, on_append=self.committed, router=self.router,
-                metrics=self._extractor, on_metrics=self.metrics_engine.add)
+                metrics=self._extractor, on_metrics=self._add_points,
+                columns={kind: spec for p in self.packs for kind, spec in p.columns.items()})
             owned = range(index, self.log.partitions, count)
             workers.append(RunnerThread(runner, owned, self.config.pipeline.idle_wait_seconds,
                                         yield_to=self._ingest_first
                                         if self.config.pipeline.yield_to_ingest else None))
         return workers
+
+    def _add_points(self, batches: list[PointBatch]) -> None:
+        self.metrics_engine.add(
+            Datapoint(keys[s][0], keys[s][1], dict(keys[s][2]), t, v)
+            for keys, series, stamps, values in batches
+            for s, t, v in zip(series.tolist(), stamps.tolist(), values.tolist(), strict=True))
 
     def _make_insight_worker(self) -> InsightWorker:
         prompts = next((p.prompts for p in self.packs if p.prompts is not None), None)

@@ -28,9 +28,10 @@ from vigila.clock import ManualClock
 from vigila.events.envelope import Event
 from vigila.insights.analyst import analyze
 from vigila.insights.model import CRITICAL_RISK, Draft
-from vigila.packs.fabric.enrich import Enriched, FabricEnricher, FabricSettings
+from vigila.packs.fabric.enrich import COLUMNS, Enriched, FabricEnricher, FabricSettings
 from vigila.packs.fabric.schema import PortMetrics
-from vigila.pipeline.processor import ProcessContext
+from vigila.pipeline.batch import EntitySlots
+from vigila.pipeline.processor import ProcessContext, process_events
 
 LOW_RISK = 50
 """A false trigger judged below this risk does no harm: it is not worth a page."""
@@ -107,13 +108,32 @@ def triggered(
     Adds every incident id seen (triggered or not) to `incidents` when given."""
     enricher = FabricEnricher(settings)
     ctx = ProcessContext(clock=ManualClock(), partition=0)
+    entities = EntitySlots()
+    chunk: list[tuple[Event[PortMetrics], Label | None]] = []
     for i, raw in enumerate(events):
         event, label = _unlabel(raw, i)
         if label is not None and incidents is not None:
             incidents.add(label.incident_id)
-        for emit in enricher.process(event, ctx):
-            evidence: Enriched = emit.detail
-            yield evidence, label if evidence.event_id == event.id else None
+        chunk.append((event, label))
+        if len(chunk) == CHUNK_EVENTS:
+            yield from _triggered(enricher, chunk, ctx, entities)
+            chunk = []
+    if chunk:
+        yield from _triggered(enricher, chunk, ctx, entities)
+
+
+CHUNK_EVENTS = 2_000
+"""Events the enricher takes per batch, as the pipeline would hand them over."""
+
+
+def _triggered(enricher: FabricEnricher, chunk: list[tuple[Event[PortMetrics], Label | None]],
+               ctx: ProcessContext, entities: EntitySlots
+               ) -> Iterator[tuple[Enriched, Label | None]]:
+    events = [event for event, _ in chunk]
+    for emit in process_events(enricher, events, ctx, entities=entities, columns=COLUMNS):
+        event, label = chunk[emit.row]
+        evidence: Enriched = emit.detail
+        yield evidence, label if evidence.event_id == event.id else None
 
 
 def score(judged: list[Judged], incidents_seen: int) -> AnalystScores:

@@ -26,7 +26,8 @@ from vigila.insights.model import Insight
 from vigila.insights.request import InsightRequest, LedgerEntry
 from vigila.insights.worker import LEDGER_KIND, REQUEST_KIND
 from vigila.packs.base import Pack, register_schemas
-from vigila.pipeline.processor import Emit, ProcessContext, Processor, Record
+from vigila.pipeline.batch import EntitySlots
+from vigila.pipeline.processor import Emit, ProcessContext, Processor, Record, process_events
 
 _envelope = msgspec.json.Decoder(Event[msgspec.Raw])
 
@@ -52,6 +53,8 @@ class Replay:
         self.schemas = register_schemas([pack])
         self.processors: list[Processor] = pack.processors(
             config.pack_settings.get(pack.name, {}))
+        self.columns = pack.columns
+        self.entities = EntitySlots()
         self.engine = build_engine(config, pack.prompts, self.clock, sleep=self.clock.advance)
         self.ledger: list[LedgerEntry] = []
         self.triggered = 0
@@ -71,8 +74,11 @@ class Replay:
             queue: deque[Event[Any]] = deque([event])
             while queue:
                 current = queue.popleft()
+                kind = (current.source, current.detail_type)
                 for processor in self._accepting(current):
-                    for i, out in enumerate(processor.process(current, ctx)):
+                    outputs = process_events(processor, [current], ctx, entities=self.entities,
+                                             columns=self.columns.get(kind))
+                    for i, out in enumerate(outputs):
                         if isinstance(out, Emit):
                             queue.append(_emitted(out, current, processor.name, i))
                         elif isinstance(out, Record):

@@ -11,6 +11,7 @@ from typing import Any
 from vigila.events.schemas import DetailSchemas
 from vigila.metrics.declare import MetricSpec
 from vigila.packs.widgets import Dashboard
+from vigila.pipeline.batch import ColumnSpec
 from vigila.pipeline.processor import Processor
 from vigila.routing.model import Rule
 
@@ -33,6 +34,9 @@ class Pack:
     description: str
     detail_types: dict[tuple[str, str], type] = field(default_factory=dict)
     """`(source, detail-type)` -> the struct that decodes and validates `detail`."""
+    columns: dict[tuple[str, str], ColumnSpec] = field(default_factory=dict)
+    """`(source, detail-type)` -> the detail fields its processors read as numpy columns,
+    and which fields name the entity and the sample time."""
     processors: Callable[[dict[str, Any]], list[Processor]] = lambda settings: []
     """Builds fresh processor instances from the pack's `pack_settings` (processors may
     hold per-entity state); raises `msgspec.ValidationError` for bad settings."""

@@ -17,19 +17,20 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+import numpy as np
 from opentelemetry import trace
 
 from vigila.clock import Clock
 from vigila.events.envelope import Event
 from vigila.events.schemas import DetailSchemas
 from vigila.log.base import AppendResult, EventLog, LogEntry, LogRecord
-from vigila.metrics.datapoint import Datapoint
-from vigila.metrics.declare import MetricExtractor
+from vigila.metrics.declare import MetricExtractor, PointBatch
+from vigila.pipeline.batch import Batch, ColumnSpec, EntitySlots, Group, Kind
 from vigila.pipeline.processor import Emit, ProcessContext, Processor, Record
 from vigila.routing.outbox import OutboxEntry
 from vigila.routing.router import Router
@@ -47,9 +48,20 @@ _logger = logging.getLogger("vigila")
 
 _envelope = msgspec.json.Decoder(Event[msgspec.Raw])
 _decode_any = msgspec.json.Decoder(dict[str, Any]).decode
-_encode = msgspec.json.Encoder().encode
+def _plain(value: Any) -> Any:
+    """numpy scalars, which batch processors produce, as the Python numbers they hold."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise NotImplementedError(f"cannot encode {type(value).__name__}")
+
+
+_encode = msgspec.json.Encoder(enc_hook=_plain).encode
 _EMIT_NAMESPACE = uuid.UUID("6f1d3c1e-1b8a-4c55-9a57-7d61f0c1a001")
 TRACE_LINES = 6
+
+
+class _ProcessorFailed(Exception):
+    """A processor raised on a batch: it runs again one event at a time."""
 
 
 class BatchStats(msgspec.Struct):
@@ -79,7 +91,8 @@ class PipelineRunner:
         on_append: Callable[[list[AppendResult]], None] | None = None,
         router: Router | None = None,
         metrics: MetricExtractor | None = None,
-        on_metrics: Callable[[list[Datapoint]], None] | None = None,
+        on_metrics: Callable[[list[PointBatch]], None] | None = None,
+        columns: Mapping[Kind, ColumnSpec] | None = None,
     ) -> None:
         self._log = log
         self._store = store
@@ -94,7 +107,8 @@ class PipelineRunner:
         self._router = router
         self._metrics = metrics
         self._on_metrics = on_metrics
-        self._routes: dict[tuple[str, str], list[Processor]] = {}
+        self._columns = dict(columns or {})
+        self._entities = EntitySlots()
         self._load_states()
         self.positions = self._starting_positions()
         self._seeks: dict[int, int] = {}
@@ -144,18 +158,40 @@ class PipelineRunner:
         return len(records)
 
     def _process_batch(self, partition: int, records: list[LogRecord]
-                       ) -> tuple[ProcessedBatch, int, list[Datapoint]]:
+                       ) -> tuple[ProcessedBatch, int, list[PointBatch]]:
         """Run the processors, rules and metric declarations over `records`; append what
-        they emit. Returns the batch to commit, how many events were emitted, the points."""
-        events: list[StoredEvent] = []
-        outputs: list[OutputRecord] = []
+        they emit. Returns the batch to commit, how many events were emitted, the points.
+
+        When a processor raises, the states go back to the committed ones and the batch
+        runs again one event per call, so that only the events it fails on are
+        dead-lettered and every other output is what a clean run gives."""
+        try:
+            return self._run_batch(partition, records, isolate=False)
+        except _ProcessorFailed:
+            self._load_states()
+            return self._run_batch(partition, records, isolate=True)
+
+    def _run_batch(self, partition: int, records: list[LogRecord], *, isolate: bool
+                   ) -> tuple[ProcessedBatch, int, list[PointBatch]]:
         letters: list[DeadLetter] = []
+        groups, kinds = self._decode(records, letters)
+        outputs: list[OutputRecord] = []
         emits: list[LogEntry] = []
         ctx = ProcessContext(clock=self._clock, partition=partition)
-        for record in records:
-            self._process(record, ctx, events, outputs, letters, emits)
+        for processor in self._processors:
+            for batch in _batches(processor, groups, kinds, isolate):
+                self._run(processor, batch, ctx, records, outputs, emits, letters, isolate)
+        for group in groups.values():
+            letters += [self._letter("decode", reason, records[group.positions[row]], "")
+                        for row, reason in group.errors.items()]
         outputs += self._states()
-        outbox, points = self._fanout(records)
+        events = [StoredEvent(h.id, _time_ms(h, at), h.source, h.detail_type, h.resources,
+                              partition, records[p].offset, records[p].data)
+                  for group in groups.values()
+                  for row, (p, h, at) in enumerate(zip(group.positions, group.heads,
+                                                       group.appended_ms, strict=True))
+                  if row not in group.errors]
+        outbox, points = self._fanout(records, groups)
         if emits:
             appended = self._log.append(emits)
             if self._on_append:
@@ -163,6 +199,53 @@ class PipelineRunner:
         batch = ProcessedBatch(self.group, partition, records[-1].offset + 1, events, outputs,
                                letters, outbox, _span(records, events))
         return batch, len(emits), points
+
+    def _decode(self, records: list[LogRecord], letters: list[DeadLetter]
+                ) -> tuple[dict[Kind, Group], list[Kind | None]]:
+        """Each record's envelope, once, into groups by kind; the kind of each record
+        (None for one that does not decode, which is dead-lettered)."""
+        groups: dict[Kind, Group] = {}
+        kinds: list[Kind | None] = []
+        for position, record in enumerate(records):
+            try:
+                head = _envelope.decode(record.data)
+                if not record.data.isascii():  # msgspec does not decode what a type skips
+                    record.data.decode()
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
+                letters.append(self._letter("decode", str(exc), record, ""))
+                kinds.append(None)
+                continue
+            kind = (head.source, head.detail_type)
+            group = groups.get(kind)
+            if group is None:
+                group = groups[kind] = Group(kind, self._schemas, self._columns.get(kind),
+                                             self._entities)
+            group.add(position, head, record.appended_ms)
+            kinds.append(kind)
+        return groups, kinds
+
+    def _run(self, processor: Processor, batch: Batch, ctx: ProcessContext,
+             records: list[LogRecord], outputs: list[OutputRecord], emits: list[LogEntry],
+             letters: list[DeadLetter], isolate: bool) -> None:
+        group = batch.group
+        try:
+            produced = list(processor.process_batch(batch, ctx))
+        except Exception as exc:  # a processor bug must not stall the partition
+            if not isolate:
+                raise _ProcessorFailed from exc
+            record = records[group.positions[batch.start]]
+            letters.append(self._letter(f"process:{processor.name}", _summary(exc), record,
+                                        group.heads[batch.start].id))
+            return
+        per_row: dict[int, int] = {}
+        for out in produced:
+            row = batch.start + out.row
+            head = group.heads[row]
+            index = per_row[row] = per_row.get(row, -1) + 1
+            if isinstance(out, Record):
+                outputs.append(_output_record(out, _time_ms(head, group.appended_ms[row])))
+            else:
+                emits.append(_emitted(out, head, processor.name, index))
 
     def _load_states(self) -> None:
         """Set every stateful processor to its states as last committed."""
@@ -178,25 +261,24 @@ class PipelineRunner:
                 for p in self._processors if hasattr(p, "export_states")
                 for entity, state in p.export_states().items()]
 
-    def _fanout(self, records: list[LogRecord]) -> tuple[list[OutboxEntry], list[Datapoint]]:
-        """Rules and metric declarations see each event as the JSON object it is; it is
-        decoded once for both, and only when either has something to do."""
-        route = self._router.route if self._router and self._router.active else None
-        extract = self._metrics.datapoints if self._metrics else None
-        if route is None and extract is None:
-            return [], []
-        now_ms = int(self._clock.now() * 1000)
+    def _fanout(self, records: list[LogRecord], groups: dict[Kind, Group]
+                ) -> tuple[list[OutboxEntry], list[PointBatch]]:
+        """Rules see the events of a kind some rule may match, as the JSON objects they
+        are; metric declarations read the groups' values in bulk."""
         outbox: list[OutboxEntry] = []
-        points: list[Datapoint] = []
-        for record in records:
-            try:
-                event = _decode_any(record.data)
-            except (msgspec.DecodeError, UnicodeDecodeError):
-                continue  # already dead-lettered by _process
-            if route:
-                outbox.extend(route(event, now_ms))
-            if extract:
-                points.extend(extract(event))
+        router = self._router if self._router and self._router.active else None
+        if router is not None:
+            now_ms = int(self._clock.now() * 1000)
+            lines = [record.data for record in records]
+            for kind, group in groups.items():
+                if router.may_match(*kind):
+                    outbox += router.route_many(group.dicts(lines), now_ms)
+        points: list[PointBatch] = []
+        if self._metrics:
+            for group in groups.values():
+                extracted = self._metrics.extract(group)
+                if extracted is not None and len(extracted):
+                    points.append(extracted)
         return outbox, points
 
     def run_until_idle(self, partitions: Sequence[int] | None = None) -> int:
@@ -224,40 +306,6 @@ class PipelineRunner:
             self._store.set_checkpoints(self.group, seeks)
             self.positions.update(seeks)
 
-    def _process(self, record: LogRecord, ctx: ProcessContext, events: list[StoredEvent],
-                 outputs: list[OutputRecord], letters: list[DeadLetter],
-                 emits: list[LogEntry]) -> None:
-        try:
-            event = _envelope.decode(record.data)
-            event.detail = self._schemas.decoder(event.source, event.detail_type).decode(
-                event.detail)
-            if not record.data.isascii():  # msgspec does not decode the fields a type skips
-                record.data.decode()
-        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as exc:
-            letters.append(self._letter("decode", str(exc), record, ""))
-            return
-        time_ms = int(event.time.timestamp() * 1000) if event.time else record.appended_ms
-        events.append(StoredEvent(event.id, time_ms, event.source, event.detail_type,
-                                  event.resources, record.partition, record.offset, record.data))
-        for processor in self._processors_for(event):
-            try:
-                for index, out in enumerate(processor.process(event, ctx)):
-                    if isinstance(out, Record):
-                        outputs.append(_output_record(out, time_ms))
-                    elif isinstance(out, Emit):
-                        emits.append(_emitted(out, event, processor.name, index))
-            except Exception as exc:  # a processor bug must not stall the partition
-                letters.append(self._letter(f"process:{processor.name}", _summary(exc), record,
-                                            event.id))
-
-    def _processors_for(self, event: Event[Any]) -> list[Processor]:
-        key = (event.source, event.detail_type)
-        route = self._routes.get(key)
-        if route is None:
-            route = self._routes[key] = [
-                p for p in self._processors if p.accepts is None or key in p.accepts]
-        return route
-
     def _letter(self, stage: str, reason: str, record: LogRecord, event_id: str) -> DeadLetter:
         return DeadLetter(stage=stage, reason=reason, raw=record.data, raw_size=len(record.data),
                           at_ms=int(self._clock.now() * 1000), event_id=event_id)
@@ -271,6 +319,37 @@ def _span(records: list[LogRecord], events: list[StoredEvent]) -> EventSpan | No
                      max(times), records[0].appended_ms, records[-1].appended_ms,
                      sorted({(e.source, e.detail_type) for e in events}),
                      sorted({r for e in events for r in e.resources}), [e.id for e in events])
+
+
+def _batches(processor: Processor, groups: dict[Kind, Group], kinds: list[Kind | None],
+             isolate: bool) -> Iterator[Batch]:
+    """The batches `processor` gets: its kinds' events in log order, a batch per run of
+    one kind (one event per batch when `isolate`)."""
+    accepts = processor.accepts
+    wanted = [k for k in groups if accepts is None or k in accepts]
+    if not wanted:
+        return
+    if len(wanted) == 1 and not isolate:
+        group = groups[wanted[0]]
+        yield Batch(group, 0, len(group))
+        return
+    taken = dict.fromkeys(wanted, 0)
+    run: Kind | None = None
+    start = 0
+    for kind in kinds:
+        if kind is None or kind not in taken:
+            continue
+        if kind != run or isolate:
+            if run is not None:
+                yield Batch(groups[run], start, taken[run])
+            run, start = kind, taken[kind]
+        taken[kind] += 1
+    if run is not None:
+        yield Batch(groups[run], start, taken[run])
+
+
+def _time_ms(head: Event[Any], appended_ms: int) -> int:
+    return int(head.time.timestamp() * 1000) if head.time else appended_ms
 
 
 def _output_record(out: Record, event_ms: int) -> OutputRecord:

@@ -9,6 +9,7 @@ from vigila.packs.base import BareRoute, Pack
 from vigila.packs.fabric.dashboard import DASHBOARD
 from vigila.packs.fabric.enrich import (
     ANALYSIS_TRIGGERED,
+    COLUMNS,
     Enriched,
     FabricEnricher,
     FabricSettings,
@@ -68,6 +69,7 @@ PACK = Pack(
     name="fabric",
     description="InfiniBand fabric port metrics: utilization, latency, errors, counters.",
     detail_types={(SOURCE, DETAIL_TYPE): PortMetrics, (SOURCE, ANALYSIS_TRIGGERED): Enriched},
+    columns={(SOURCE, DETAIL_TYPE): COLUMNS},
     processors=processors,
     simulator=simulate,
     metrics=METRICS,

@@ -22,7 +22,8 @@ import msgspec
 from vigila.detect import WindowBaseline, default_detector
 from vigila.detect.state import join, split
 from vigila.packs.fabric.schema import PortMetrics
-from vigila.pipeline.processor import Emit, ProcessContext
+from vigila.pipeline.batch import ColumnSpec
+from vigila.pipeline.processor import Emit, PerEvent, ProcessContext
 
 ANALYSIS_TRIGGERED = "Analysis Triggered"
 METRICS = ("utilization", "latency_p99", "error_rate", "bandwidth_gbps")
@@ -30,6 +31,9 @@ DELTA_METRICS = ("utilization", "latency_p99", "bandwidth_gbps")
 COUNTERS = ("qp_errors", "symbol_errors", "link_downed", "link_error_recovery",
             "port_rcv_errors", "port_xmit_discards", "local_ack_timeout_err",
             "rnr_nak_retry_err", "out_of_sequence", "packet_seq_err", "mr_reg_failures")
+COLUMNS = ColumnSpec(numeric=(*METRICS, *COUNTERS, "iops", "port_xmit_wait"),
+                     entity="stream_id", time="timestamp")
+"""What the enricher reads of a `Port Metrics` batch."""
 
 
 class TriggerSettings(msgspec.Struct, forbid_unknown_fields=True):
@@ -110,7 +114,7 @@ class PortState:
         self.streak = int.from_bytes(parts[-1], "little")
 
 
-class FabricEnricher:
+class FabricEnricher(PerEvent):
     """The fabric pack's processor (see the module docstring)."""
 
     name = "fabric-enrich"

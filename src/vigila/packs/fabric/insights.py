@@ -21,7 +21,7 @@ from vigila.insights.request import InsightRequest, LedgerEntry
 from vigila.insights.stages.dedup import Dedup
 from vigila.insights.worker import LEDGER_KIND, REQUEST_KIND
 from vigila.packs.fabric.enrich import Enriched
-from vigila.pipeline.processor import ProcessContext, Record
+from vigila.pipeline.processor import PerEvent, ProcessContext, Record
 
 _IDS = uuid.UUID("3b8f3e2a-51a4-4d0c-9e3c-2f6a1d7c9b01")
 
@@ -31,7 +31,7 @@ class InsightSettings(msgspec.Struct, forbid_unknown_fields=True):
     """A port's insight of one type is not repeated within this many seconds."""
 
 
-class FabricInsights:
+class FabricInsights(PerEvent):
     """Turns `Analysis Triggered` events into insight requests (see the module docstring)."""
 
     name = "fabric-insights"
