@@ -20,11 +20,9 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -47,19 +45,12 @@ from vigila.routing.router import Router
 from vigila.store.sqlite import SqliteStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ingest import NoOp, medians_of_rounds
 from rules import make_events, make_rules  # the rules benchmark's traffic
 
 BATCH = 1000
 START = 1_790_000_000.0
 RULES = 1_000
-
-
-class NoOp:
-    name = "noop"
-    accepts = None
-
-    def process_batch(self, batch, ctx):  # type: ignore[no-untyped-def]
-        return ()
 
 
 def fabric_bodies(ports: int, intervals: int) -> list[bytes]:
@@ -142,11 +133,6 @@ def rules_router() -> Router:
     return Router([msgspec.convert({"name": f"rule-{i}", "pattern": pattern,
                                     "targets": [target]}, Rule)
                    for i, pattern in enumerate(make_rules(RULES))])
-
-
-def medians_of_rounds(runs: int, measures: dict[str, Callable[[], float]]) -> dict[str, float]:
-    rounds = [{name: measure() for name, measure in measures.items()} for _ in range(runs)]
-    return {name: statistics.median(r[name] for r in rounds) for name in measures}
 
 
 def main() -> None:
