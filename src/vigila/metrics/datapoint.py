@@ -18,8 +18,10 @@ value - a finite number between -2**360 and 2**360
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 
 import msgspec
+import numpy as np
 
 from vigila.metrics.errors import MetricValidationError
 
@@ -60,6 +62,60 @@ class Distribution(msgspec.Struct, frozen=True):
 def series_key(namespace: str, name: str, dimensions: dict[str, str]) -> SeriesKey:
     """The series a datapoint belongs to; dimension order does not matter."""
     return (namespace, name, tuple(sorted(dimensions.items())))
+
+
+def series_keys(namespace: str, name: str, dimension_names: Sequence[str],
+                dimension_values: Iterable[Sequence[str]]) -> list[SeriesKey]:
+    """`series_key` of many datapoints of one metric that share their dimension names,
+    given the values of each datapoint in `dimension_names` order: names sort once.
+
+    >>> series_keys("N", "m", ("b", "a"), [("1", "2"), ("3", "4")])
+    [('N', 'm', (('a', '2'), ('b', '1'))), ('N', 'm', (('a', '4'), ('b', '3')))]
+    """
+    order = sorted(range(len(dimension_names)), key=dimension_names.__getitem__)
+    names = [dimension_names[i] for i in order]
+    return [(namespace, name, tuple(zip(names, [values[i] for i in order], strict=True)))
+            for values in dimension_values]
+
+
+def check_key(key: object) -> None:
+    """Refuse a series key that `series_key` would not have made, or whose names
+    `check_series` refuses."""
+    if not (isinstance(key, tuple) and len(key) == 3 and isinstance(key[2], tuple)
+            and all(isinstance(pair, tuple) and len(pair) == 2 for pair in key[2])):
+        raise MetricValidationError("keys", key, "(namespace, name, (dimension, value) pairs)")
+    namespace, name, pairs = key
+    try:
+        dimensions = dict(pairs)
+    except TypeError:  # a name that is not hashable
+        raise MetricValidationError("keys", key, "dimension names that are text") from None
+    check_series(namespace, name, dimensions)
+    names = [n for n, _ in pairs]
+    if names != sorted(set(names)):
+        raise MetricValidationError("keys", key, "dimension pairs sorted by distinct names")
+
+
+def check_columns(keys: Sequence[SeriesKey], series: object, timestamps: object,
+                  values: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A batch of datapoints as arrays (int64 `series`, indexes into `keys`; float64
+    `timestamps` and `values`), or an error naming the argument that is not a 1-d array
+    of numbers as long as `series`, or a series index outside `keys`."""
+    arrays = []
+    for field, column, kinds in (("series", series, "iu"), ("timestamps", timestamps, "iuf"),
+                                 ("values", values, "iuf")):
+        array = np.asarray(column)
+        if array.ndim != 1 or (len(array) and array.dtype.kind not in kinds):
+            allowed = "a 1-d array of integers" if kinds == "iu" else "a 1-d array of numbers"
+            raise MetricValidationError(field, column, allowed)
+        if arrays and len(array) != len(arrays[0]):
+            raise MetricValidationError(field, f"{len(array)} items",
+                                        f"as many items as series ({len(arrays[0])})")
+        arrays.append(array.astype(np.int64 if kinds == "iu" else np.float64))
+    index = arrays[0]
+    if len(index) and not (index.min() >= 0 and index.max() < len(keys)):
+        bad = index[(index < 0) | (index >= len(keys))][0]
+        raise MetricValidationError("series", int(bad), f"indexes into keys (0 to {len(keys) - 1})")
+    return arrays[0], arrays[1], arrays[2]
 
 
 def check_series(namespace: object, name: object, dimensions: object) -> None:

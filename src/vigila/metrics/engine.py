@@ -1,17 +1,22 @@
 """The metrics engine of a node: a thread-safe aggregator, persisted as buckets close.
 
-Datapoints arrive from pipeline workers; `tick` (every few seconds) closes due
-buckets, writes them to a `RollupStore` and trims what outlived its retention;
-`restore` reloads the kept buckets after a restart. Buckets still open when a
-process dies are lost (at most the last minute's partial buckets): metrics are
-derived data, the log keeps the events themselves.
+Datapoints arrive from pipeline workers, one by one (`add`) or in columns
+(`add_many`); malformed ones are counted (`stats().rejected`), not raised.
+`tick` (every few seconds) closes due buckets, writes them to a `RollupStore`
+and trims what outlived its retention; `restore` reloads the kept buckets after
+a restart. Buckets still open when a process dies are lost (at most the last
+minute's partial buckets): metrics are derived data, the log keeps the events
+themselves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol
+
+import numpy as np
 
 from vigila.clock import Clock
 from vigila.metrics.datapoint import Datapoint, SeriesKey
@@ -39,17 +44,20 @@ class MetricsEngine:
         self.lock = threading.Lock()
         """Held while the aggregator is read or changed (alarms evaluate under it)."""
         self.aggregator = RollupAggregator(clock, self._config)
-        self.rejected = 0
         self._index: dict[tuple[str, str], list[tuple[tuple[str, str], ...]]] | None = None
         self._index_at = 0.0
 
     def add(self, points: Iterable[Datapoint]) -> None:
         with self.lock:
             for point in points:
-                try:
+                with contextlib.suppress(MetricValidationError):  # counted as rejected
                     self.aggregator.add(point)
-                except MetricValidationError:
-                    self.rejected += 1
+
+    def add_many(self, keys: Sequence[SeriesKey], series: np.ndarray, timestamps: np.ndarray,
+                 values: np.ndarray) -> int:
+        """`RollupAggregator.add_many` under the lock; returns how many were accepted."""
+        with self.lock:
+            return self.aggregator.add_many(keys, series, timestamps, values)
 
     def tick(self) -> int:
         """Close due buckets and persist them; returns how many rows were written."""

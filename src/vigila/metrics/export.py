@@ -7,10 +7,12 @@ PostgreSQL store only has to keep rows and hand them back.
 >>> from vigila.metrics.aggregate import Aggregate
 >>> agg = Aggregate()
 >>> agg.add(5.0)
->>> row = to_row(("Vigila/dev", "DeadLetters", ()), 60, 1_700_000_040, agg.pack())
+>>> stats = (agg.count, agg.sum, agg.min, agg.max)
+>>> row = to_row(("Vigila/dev", "DeadLetters", ()), 60, 1_700_000_040, stats,
+...              agg.encoded_sketch())
 >>> row.resolution, row.start, row.count, row.max, row.dimensions
 (60, 1700000040, 1.0, 5.0, {})
->>> unpack_head(packed_from_row(row))
+>>> bucket_of(row)[0]
 (1.0, 5.0, 5.0, 5.0)
 """
 
@@ -21,11 +23,14 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import msgspec
+import numpy as np
 
-from vigila.metrics.aggregate import pack_parts, packed_sketch, unpack_head
+from vigila.metrics import sketch
 from vigila.metrics.datapoint import SeriesKey, check_series, check_value, series_key
 from vigila.metrics.errors import MetricValidationError
-from vigila.metrics.sketch import decode_sketch
+
+Stats = tuple[float, float, float, float]
+"""count, sum, min and max of a bucket."""
 
 
 class RollupRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,10 +58,11 @@ class RollupStore(Protocol):
         """Rows whose bucket starts in [start, end)."""
 
 
-def to_row(key: SeriesKey, resolution: int, start: int, packed: bytes) -> RollupRow:
-    """The row for one closed bucket, kept as `Aggregate.pack()` bytes."""
+def to_row(key: SeriesKey, resolution: int, start: int, stats: Stats,
+           encoded_sketch: bytes) -> RollupRow:
+    """The row for one closed bucket: its statistics and its sketch in wire form."""
     namespace, name, dims = key
-    count, total, low, high = unpack_head(packed)
+    count, total, low, high = stats
     return RollupRow(
         namespace=namespace,
         name=name,
@@ -67,7 +73,7 @@ def to_row(key: SeriesKey, resolution: int, start: int, packed: bytes) -> Rollup
         sum=total,
         min=low,
         max=high,
-        sketch=packed_sketch(packed),
+        sketch=encoded_sketch,
     )
 
 
@@ -77,8 +83,9 @@ def row_key(row: RollupRow) -> SeriesKey:
     return series_key(row.namespace, row.name, row.dimensions)
 
 
-def packed_from_row(row: RollupRow) -> bytes:
-    """The row's bucket as packed bytes, refusing inconsistent or non-finite statistics."""
+def bucket_of(row: RollupRow) -> tuple[Stats, np.ndarray, np.ndarray]:
+    """The row's statistics and its sketch's codes and weights, refusing inconsistent or
+    non-finite statistics."""
     count = check_value("count", row.count)
     if count <= 0 or not row.min <= row.max:
         raise MetricValidationError(
@@ -86,6 +93,7 @@ def packed_from_row(row: RollupRow) -> bytes:
         )
     total = check_value("sum", row.sum)
     low, high = check_value("min", row.min), check_value("max", row.max)
-    if not math.isclose(decode_sketch(row.sketch).count, count):
+    bin_codes, weights = sketch.decode(row.sketch)
+    if not math.isclose(weights.sum(), count):
         raise MetricValidationError("sketch", row.sketch, f"a sketch of the row's {count} samples")
-    return pack_parts(count, total, low, high, row.sketch)
+    return (count, total, low, high), bin_codes, weights
