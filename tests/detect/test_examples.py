@@ -10,7 +10,7 @@ import pytest
 
 import vigila.detect
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(vigila.detect.__path__, "vigila.detect."))
+MODULES = sorted(m.name for m in pkgutil.walk_packages(vigila.detect.__path__, "vigila.detect."))
 PLUMBING = {"vigila.detect.csvio", "vigila.detect.registry", "vigila.detect.state"}
 
 
