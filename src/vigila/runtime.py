@@ -47,6 +47,7 @@ from vigila.routing.outbox import Backoff, Dispatcher, OutboxEntry
 from vigila.routing.router import Router
 from vigila.routing.targets import TargetDelivery
 from vigila.routing.transform import payload
+from vigila.store.events import EventReader
 from vigila.store.sqlite import SqliteStore
 from vigila.telemetry.metrics import EngineMetrics, LagSnapshot
 from vigila.telemetry.tracing import make_tracer_provider, tracer
@@ -64,7 +65,8 @@ LEDGER_DAYS = 62
 
 
 class Runtime:
-    """Log, store, ingest service, pipeline workers and telemetry of one embedded node."""
+    """Log, store, ingest service, pipeline workers and telemetry of one embedded node;
+    `events` reads processed events back."""
 
     def __init__(self, config: Config, *, clock: Clock | None = None,
                  span_exporter: SpanExporter | None = None) -> None:
@@ -76,6 +78,7 @@ class Runtime:
         self.log = SqliteLog(data / "log.db", partitions=config.log.partitions,
                              synchronous=config.log.synchronous, clock=self.clock)
         self.store = SqliteStore(data / "store.db", synchronous=config.log.synchronous)
+        self.events = EventReader(self.store, self.log)
         decoder = EventDecoder(self.schemas, config.ingest, partitions=config.log.partitions,
                                region=config.region, account=config.account)
         self.ingest = IngestService(decoder, config.ingest, self.clock)
@@ -85,7 +88,10 @@ class Runtime:
         self.metrics = EngineMetrics(self.lag, self.store.count_dead_letters, PIPELINE_GROUP)
         self.tracer_provider = make_tracer_provider(config, span_exporter)
         self.tracer = tracer(self.tracer_provider)
+        # Checkpoints read before the heads are past them only where the log was restored.
+        processed = self.store.checkpoints(PIPELINE_GROUP)
         self._heads = [state.next for state in self.log.states()]
+        self._forget_past_heads(processed)
         self._heads_lock = threading.Lock()
         self._ingesting = 0
         self._ingesting_lock = threading.Lock()
@@ -130,6 +136,13 @@ class Runtime:
         """Totals at the last tick; dead letters kept from earlier runs are not growth."""
         self._maintenance = threading.Thread(target=self._maintain, name="maintenance",
                                              daemon=True)
+
+    def _forget_past_heads(self, processed: dict[int, int]) -> None:
+        """A log restored from an older copy than the store gives new events the offsets
+        the store had indexed past its heads: those are forgotten first."""
+        behind = {p: head for p, head in enumerate(self._heads) if processed.get(p, 0) > head}
+        if behind:
+            self.store.forget_spans_past(behind)
 
     def _make_workers(self) -> list[RunnerThread]:
         count = min(self.config.pipeline.workers, self.log.partitions)

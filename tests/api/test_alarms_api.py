@@ -71,7 +71,7 @@ def test_three_of_five_breaching_minutes_raise_the_alarm_and_its_actions(setup, 
         assert bodies[1]["detail"]["previousState"]["value"] == "OK"
         routed = rt.store.outputs("route:alarm-log", limit=100)
         assert len(routed) >= 3  # INSUFFICIENT_DATA->OK, OK->ALARM, ALARM->OK, on the bus
-        stored = rt.store.query_events(EventQuery(source="vigila.alarms", limit=100)).items
+        stored = rt.events.query(EventQuery(source="vigila.alarms", limit=100)).items
         names = {json.loads(e.data)["detail"]["alarmName"] for e in stored}
         assert "hot-cluster" in names and "vigila-dev-processing-health" in names
         history = client.get("/v1/alarms/hot-cluster/history").json()["items"]

@@ -78,5 +78,5 @@ def test_retention_trims_log_and_store(runtime, clock):
     drain(runtime)
     clock.set(T0 + 8 * 86_400)  # dev keeps 7 days
     assert runtime.enforce_retention() >= 2
-    assert runtime.store.count_events() == 0
+    assert runtime.events.count() == 0
     assert runtime.log.states()[0].first == runtime.log.states()[0].next

@@ -168,7 +168,7 @@ def test_ingest_and_simulate_over_http(tmp_path, server):
     from vigila.store.base import EventQuery
 
     def ingested() -> int:
-        return sum(len(rt.store.query_events(EventQuery(detail_type=t, limit=1000)).items)
+        return sum(len(rt.events.query(EventQuery(detail_type=t, limit=1000)).items)
                    for t in ("Order Placed", "Port Metrics"))
 
     deadline = time.monotonic() + 10

@@ -52,7 +52,7 @@ def test_the_llm_writes_the_critical_insight_and_it_is_published(tmp_path, llm):
                  and i["prediction_type"] == "connection_instability"]
         assert found and found[0]["source"] == f"llm:openai/{MODEL}"
         assert found[0]["risk_score"] == 91
-        critical = rt.store.query_events(EventQuery(detail_type="Critical Insight")).items
+        critical = rt.events.query(EventQuery(detail_type="Critical Insight")).items
         assert ["cluster-a/node-01/mlx5_1/1"] in [e.resources for e in critical]
         assert rt.store.outputs("insight-request") == []
         assert rt.metrics.registry.get_sample_value("vigila_llm_calls_total") == len(
@@ -94,7 +94,7 @@ def test_after_a_crash_between_store_and_publish_the_insight_is_published_not_re
         drain(rt)
         after = {i["insight_id"]: i for i in stored(rt)}
         assert {k: after[k] for k in before} == before
-        events = rt.store.query_events(EventQuery(source="vigila.insights", limit=1000)).items
+        events = rt.events.query(EventQuery(source="vigila.insights", limit=1000)).items
         published = {json.loads(e.data)["detail"]["insight_id"] for e in events}
         assert published == set(after), "every stored insight is published, none lost"
     finally:

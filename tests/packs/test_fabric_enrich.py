@@ -164,8 +164,8 @@ def test_pipeline_triggers_on_faults_and_resumes_baselines_after_restart(tmp_pat
     assert port.windows["utilization"].stats(T0 + 1500).count > 0
     rt.ingest.ingest(body(events[600:]), rt.log.append, rt.store.add_dead_letters)
     drain(rt)
-    triggered = rt.store.query_events(EventQuery(detail_type="Analysis Triggered",
-                                                 limit=1000)).items
+    triggered = rt.events.query(EventQuery(detail_type="Analysis Triggered",
+                                           limit=1000)).items
     streams = {t.resources[0] for t in triggered}
     assert "cluster-a/node-02/mlx5_0/1" in streams
     rt.stop()

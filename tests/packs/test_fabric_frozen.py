@@ -47,8 +47,8 @@ def outputs(seed: int, tmp: Path) -> dict[str, Any]:
             rt.ingest.ingest(body(events[i : i + 500]), rt.log.append,
                              rt.store.add_dead_letters)
         drain(rt)
-        triggered = rt.store.query_events(EventQuery(detail_type="Analysis Triggered",
-                                                     limit=100_000)).items
+        triggered = rt.events.query(EventQuery(detail_type="Analysis Triggered",
+                                               limit=100_000)).items
         analyses = sorted(
             [d["stream_id"], d["timestamp"], d["triggers"], d["anomaly_score"], d["scores"]]
             for d in (json.loads(e.data)["detail"] for e in triggered))

@@ -36,7 +36,7 @@ def test_an_incident_gives_one_insight_with_the_right_type_and_a_critical_event(
     assert insight["risk_score"] >= 80 and insight["source"] == "analyst"
     assert 2 <= len(insight["recommendations"]) <= 4
     assert insight["evidence"]["counters"]["link_downed"] >= 1
-    critical = rt.store.query_events(EventQuery(detail_type="Critical Insight")).items
+    critical = rt.events.query(EventQuery(detail_type="Critical Insight")).items
     assert [e.resources for e in critical] == [["cluster-a/node-01/mlx5_1/1"]]
     assert rt.store.dead_letters().items == []
 

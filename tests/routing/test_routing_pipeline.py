@@ -71,7 +71,7 @@ def test_bus_targets_republish_and_loops_stop_at_the_hop_limit(tmp_path, clock):
         for _ in range(6):
             drain(rt)
             rt.dispatcher.run_once()
-        echoes = rt.store.query_events(EventQuery(source="app.echo")).items
+        echoes = rt.events.query(EventQuery(source="app.echo")).items
         hops = sorted(json.loads(e.data)["vigila-hops"] for e in echoes)
         assert hops == [1, 2, 3]
         assert all(json.loads(e.data)["detail"] == {"n": 7} for e in echoes)

@@ -36,7 +36,7 @@ def list_events(
     rt: Runtime = Depends(runtime),
 ) -> Response:
     try:
-        page = rt.store.query_events(EventQuery(
+        page = rt.events.query(EventQuery(
             source=source, detail_type=detail_type, resource=resource, start_ms=_ms(start),
             end_ms=_ms(end), limit=limit, cursor=cursor))
     except ValueError as exc:
@@ -47,7 +47,7 @@ def list_events(
 
 @router.get("/v1/events/{event_id}", summary="One stored event")
 def get_event(event_id: str, rt: Runtime = Depends(runtime)) -> Response:
-    event = rt.store.get_event(event_id)
+    event = rt.events.get(event_id)
     if event is None:
         raise ApiError(404, "not_found", f"no stored event has id {event_id!r}")
     return Response(event.data, media_type="application/json")

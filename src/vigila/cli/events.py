@@ -50,7 +50,7 @@ def events(
 ) -> None:
     """List stored events, newest first."""
     with runtime_at(profile, config, data_dir) as rt:
-        page = rt.store.query_events(EventQuery(
+        page = rt.events.query(EventQuery(
             source=source, detail_type=detail_type, resource=resource,
             start_ms=_parse_time(since, "--since"), end_ms=_parse_time(until, "--until"),
             limit=limit))

@@ -1,19 +1,23 @@
 """The store port: small typed records and the operations the engine needs.
 
-A `ProcessedBatch` is committed atomically: the events, the processor outputs,
-the dead letters and the consumer checkpoint land together or not at all, so a
-crash replays the batch and idempotent writes (keyed by id) make it harmless.
+A `ProcessedBatch` is committed atomically: where its events are in the log (its
+`EventSpan`), the processor outputs, the dead letters and the consumer checkpoint
+land together or not at all, so a crash replays the batch and idempotent writes
+(keyed by id, spans by partition and offset) make it harmless. The store does not
+copy events: `vigila.store.events.EventReader` reads them from the log where the
+spans say they are.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 import msgspec
 
 
 class StoredEvent(msgspec.Struct, frozen=True):
-    """An event as the pipeline stored it; `data` is its canonical JSON."""
+    """A processed event, where the log holds it; `data` is its canonical JSON."""
 
     id: str
     time_ms: int
@@ -90,11 +94,48 @@ class EventSpan(msgspec.Struct, frozen=True):
     ids: list[str]
 
 
+class StoredSpan(msgspec.Struct, frozen=True):
+    """A span as the store keeps it: offsets `[first, first + count)` of `partition`,
+    `events` of them events (None: not known without reading them), and, when the range
+    also holds dead letters, `members`: the ids of its events (None: every record in the
+    range is an event). Its events have times within `[min_ms, max_ms]`; those before
+    `min_ms` were trimmed by retention."""
+
+    id: int
+    partition: int
+    first: int
+    count: int
+    events: int | None
+    min_ms: int
+    max_ms: int
+    members: frozenset[str] | None = None
+
+
+class SpanFilter(msgspec.Struct, frozen=True):
+    """Spans that may hold an event of this source, detail type and resource with an
+    event time in `[min_ms, max_ms]` (None: any)."""
+
+    source: str | None = None
+    detail_type: str | None = None
+    resource: str | None = None
+    min_ms: int | None = None
+    max_ms: int | None = None
+
+
+class SpanTotals(msgspec.Struct, frozen=True):
+    """What `Store.span_totals` knows: `events` counted from the spans, and the spans
+    whose events only the log can count."""
+
+    events: int
+    pending: list[StoredSpan]
+
+
 class ProcessedBatch(msgspec.Struct):
     group: str
     partition: int
     next_offset: int
     events: list[StoredEvent]
+    """No longer stored (the span says where they are); kept until runners stop filling it."""
     outputs: list[OutputRecord]
     dead_letters: list[DeadLetter]
     outbox: list[Any] = []
@@ -120,9 +161,24 @@ class Store(Protocol):
 
     def set_checkpoints(self, group: str, positions: dict[int, int]) -> None: ...
 
-    def query_events(self, query: EventQuery) -> Page: ...
+    def spans(self, where: SpanFilter) -> Iterator[StoredSpan]:
+        """Spans that may hold events `where` matches, highest `max_ms` first; close the
+        iterator when done with it early."""
+        ...
 
-    def get_event(self, event_id: str) -> StoredEvent | None: ...
+    def spans_with_id(self, event_id: str) -> list[StoredSpan]:
+        """Spans that may hold the event `event_id`, in commit order."""
+        ...
+
+    def span_totals(self, kept_from: Mapping[int, int]) -> SpanTotals:
+        """Count the events of the spans, given the first offset the log keeps per
+        partition (a span reaching below it, or one of unknown count, is pending)."""
+        ...
+
+    def forget_spans_past(self, heads: Mapping[int, int]) -> None:
+        """Forget where events were at or past each partition's head (`heads`): a log
+        restored from an older copy gives those offsets to new events."""
+        ...
 
     def outputs(self, kind: str, *, entity: str | None = None, limit: int = 100
                 ) -> list[OutputRecord]: ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,31 +16,23 @@ from vigila.sqlitedb import Database
 from vigila.store.base import (
     ApiKey,
     DeadLetter,
-    EventQuery,
     OutputRecord,
     Page,
     ProcessedBatch,
-    StoredEvent,
+    SpanFilter,
+    SpanTotals,
     StoredRule,
+    StoredSpan,
 )
+from vigila.store.sqlite_legacy import has_event_copies, index_event_copies
 from vigila.store.sqlite_notify import SqliteGroupStore
+from vigila.store.sqlite_spans import SpanIndex
 
 KEPT_KINDS = ("insight", "insight-request", "insight-ledger")
 """Outputs that event retention does not trim: insights and the ledger have their own
 retention, requests are work still to do. Processor states (`state:*`) are kept too."""
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, time_ms INTEGER NOT NULL,
-    source TEXT NOT NULL, detail_type TEXT NOT NULL, resources TEXT NOT NULL,
-    part INTEGER NOT NULL, off INTEGER NOT NULL, data BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_source ON events (source, time_ms, seq);
-CREATE INDEX IF NOT EXISTS events_type ON events (detail_type, time_ms, seq);
-CREATE INDEX IF NOT EXISTS events_time ON events (time_ms, seq);
-CREATE TABLE IF NOT EXISTS event_resources (
-    resource TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (resource, id)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outputs (
     kind TEXT NOT NULL, key TEXT NOT NULL, entity TEXT NOT NULL, time_ms INTEGER NOT NULL,
     data BLOB NOT NULL, PRIMARY KEY (kind, key)
@@ -85,7 +77,6 @@ CREATE TABLE IF NOT EXISTS api_keys (
 """
 _encode = msgspec.json.encode
 _decode_rollup = msgspec.json.Decoder(RollupRow).decode
-_decode_strings = msgspec.json.Decoder(list[str]).decode
 _DL_COLUMNS = "stage, reason, raw, raw_size, at_ms, event_id, id, replayed_at_ms, replay_result"
 
 
@@ -96,6 +87,10 @@ class SqliteStore:
         self._db = Database(path, synchronous=synchronous)
         self._db.create(_SCHEMA)
         self._add_missing_columns()
+        self._spans = SpanIndex(self._db)
+        with self._db.write() as conn:
+            if has_event_copies(conn):
+                index_event_copies(conn, self._spans)
         self.notify = SqliteGroupStore(self._db, self._insert_outbox)  # groups beside the outbox
 
     def _add_missing_columns(self) -> None:
@@ -108,18 +103,10 @@ class SqliteStore:
     # -- the pipeline's atomic commit ---------------------------------------------------
 
     def commit(self, batch: ProcessedBatch) -> None:
-        """Events, outputs, dead letters and the checkpoint, in one transaction."""
+        """The batch's span, outputs, dead letters and checkpoint, in one transaction."""
         with self._db.write() as conn:
-            conn.executemany(
-                "INSERT OR IGNORE INTO events (id, time_ms, source, detail_type, resources,"
-                " part, off, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                ((e.id, e.time_ms, e.source, e.detail_type, _encode(e.resources).decode(),
-                  e.partition, e.offset, e.data) for e in batch.events),
-            )
-            conn.executemany(
-                "INSERT OR IGNORE INTO event_resources VALUES (?, ?)",
-                ((r, e.id) for e in batch.events for r in e.resources),
-            )
+            if batch.span is not None:
+                self._spans.add(conn, batch.span)
             conn.executemany(
                 "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?)",
                 ((o.kind, o.key, o.entity, o.time_ms, o.data) for o in batch.outputs),
@@ -141,50 +128,20 @@ class SqliteStore:
             conn.executemany("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)",
                              ((group, p, pos) for p, pos in positions.items()))
 
-    # -- events -------------------------------------------------------------------------
+    # -- where events are in the log ----------------------------------------------------
 
-    def query_events(self, query: EventQuery) -> Page:
-        """Newest event time first; `next_cursor` continues where this page stopped.
+    def spans(self, where: SpanFilter) -> Iterator[StoredSpan]:
+        return self._spans.spans(where)
 
-        Raises ValueError for a cursor this store did not hand out.
-        """
-        where, args = [], []
-        if query.source is not None:
-            where.append("source=?")
-            args.append(query.source)
-        if query.detail_type is not None:
-            where.append("detail_type=?")
-            args.append(query.detail_type)
-        if query.resource is not None:
-            where.append("id IN (SELECT id FROM event_resources WHERE resource=?)")
-            args.append(query.resource)
-        if query.start_ms is not None:
-            where.append("time_ms>=?")
-            args.append(query.start_ms)
-        if query.end_ms is not None:
-            where.append("time_ms<?")
-            args.append(query.end_ms)
-        if query.cursor is not None:
-            time_ms, seq = _parse_cursor(query.cursor)
-            where.append("(time_ms<? OR (time_ms=? AND seq<?))")
-            args += [time_ms, time_ms, seq]
-        sql = "SELECT seq, id, time_ms, source, detail_type, resources, part, off, data FROM events"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY time_ms DESC, seq DESC LIMIT ?"
-        rows = self._db.reader.execute(sql, (*args, query.limit + 1)).fetchall()
-        items = [_event(row) for row in rows[: query.limit]]
-        last = rows[query.limit - 1] if len(rows) > query.limit else None
-        return Page(items=items, next_cursor=f"{last[2]}.{last[0]}" if last else None)
+    def spans_with_id(self, event_id: str) -> list[StoredSpan]:
+        return self._spans.spans_with_id(event_id)
 
-    def get_event(self, event_id: str) -> StoredEvent | None:
-        row = self._db.reader.execute(
-            "SELECT seq, id, time_ms, source, detail_type, resources, part, off, data"
-            " FROM events WHERE id=?", (event_id,)).fetchone()
-        return _event(row) if row else None
+    def span_totals(self, kept_from: Mapping[int, int]) -> SpanTotals:
+        return self._spans.totals(kept_from)
 
-    def count_events(self) -> int:
-        return self._db.reader.execute("SELECT count(*) FROM events").fetchone()[0]
+    def forget_spans_past(self, heads: Mapping[int, int]) -> None:
+        with self._db.write() as conn:
+            self._spans.cut(conn, heads)
 
     def outputs(self, kind: str, *, entity: str | None = None, limit: int = 100
                 ) -> list[OutputRecord]:
@@ -459,11 +416,9 @@ class SqliteStore:
     # -- retention ----------------------------------------------------------------------
 
     def trim(self, before_ms: int) -> int:
-        """Delete events, outputs and dead letters older than `before_ms`."""
+        """Delete events (their spans), outputs and dead letters older than `before_ms`."""
         with self._db.write() as conn:
-            conn.execute("DELETE FROM event_resources WHERE id IN "
-                         "(SELECT id FROM events WHERE time_ms<?)", (before_ms,))
-            deleted = conn.execute("DELETE FROM events WHERE time_ms<?", (before_ms,)).rowcount
+            deleted = self._spans.trim(conn, before_ms)
             deleted += conn.execute(
                 f"DELETE FROM outputs WHERE time_ms<? AND kind NOT IN "
                 f"({', '.join('?' * len(KEPT_KINDS))}) AND kind NOT LIKE 'state:%'",
@@ -499,19 +454,6 @@ def _json_path(path: str) -> str:
     if not _SIMPLE_PATH.match(path):
         raise ValueError(f"unsupported JSON path {path!r}: expected $.field(.field)*")
     return path
-
-
-def _parse_cursor(cursor: str) -> tuple[int, int]:
-    time_ms, _, seq = cursor.partition(".")
-    if not (time_ms.lstrip("-").isdigit() and seq.isdigit()) or len(cursor) > 40:
-        raise ValueError(f"cursor {cursor[:40]!r} is not one this API returned")
-    return int(time_ms), int(seq)
-
-
-def _event(row: tuple) -> StoredEvent:
-    _, id_, time_ms, source, detail_type, resources, part, off, data = row
-    return StoredEvent(id_, time_ms, source, detail_type, _decode_strings(resources), part, off,
-                       data)
 
 
 def _api_key(row: tuple) -> ApiKey:
