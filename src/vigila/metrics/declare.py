@@ -231,13 +231,14 @@ def _dimension_codes(declared: dict[str, Dimension], rows: Rows, count: int
 def _dimension_texts(dimension: Dimension, found: list[Any]) -> list[str | None]:
     """The dimension's text for each value (None when it has none), worked out once
     per distinct value."""
-    cache: dict[Any, str | None] = {}
+    cache: dict[tuple[type, Any], str | None] = {}
     out: list[str | None] = []
     for value in found:
+        key = (value.__class__, value)  # False == 0, yet their texts differ
         try:
-            text = cache[value]
+            text = cache[key]
         except KeyError:
-            text = cache[value] = _text(value, dimension.split, dimension.index)
+            text = cache[key] = _text(value, dimension.split, dimension.index)
         except TypeError:  # a list or dict: unhashable, and never a dimension
             text = None
         out.append(text)
